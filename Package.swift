@@ -1,0 +1,42 @@
+// swift-tools-version:5.10
+// SaliencyNet: the root package composes the independent local packages under Packages/
+// and builds the command-line tools under Tools/ and the test suites under Tests/.
+import PackageDescription
+
+let package = Package(
+    name: "SaliencyNet",
+    products: [
+        .executable(name: "sn-bench", targets: ["sn-bench"]),
+    ],
+    dependencies: [
+        .package(path: "Packages/Tensor"),
+        .package(path: "Packages/MicroscopyIO"),
+        .package(path: "Packages/ToolSupport"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "sn-bench",
+            dependencies: [
+                .product(name: "TensorCore", package: "Tensor"),
+                .product(name: "ToolSupport", package: "ToolSupport"),
+            ],
+            path: "Tools/sn-bench"),
+        .testTarget(
+            name: "TensorCoreTests",
+            dependencies: [.product(name: "TensorCore", package: "Tensor")],
+            path: "Tests/TensorCoreTests"),
+        .testTarget(
+            name: "MicroscopyIOTests",
+            dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")],
+            path: "Tests/MicroscopyIOTests",
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "ToolSupportTests",
+            dependencies: [.product(name: "ToolSupport", package: "ToolSupport")],
+            path: "Tests/ToolSupportTests"),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")],
+            path: "Tests/EndToEndTests"),
+    ]
+)

@@ -1,0 +1,21 @@
+// swift-tools-version:5.10
+// MicroscopyIO: TIFF (incl. OME-TIFF and ImageJ hyperstacks) and PNG reading and writing,
+// instance label images, and percentile intensity normalization.
+import PackageDescription
+
+let package = Package(
+    name: "MicroscopyIO",
+    products: [
+        .library(name: "MicroscopyIO", targets: ["MicroscopyIO"]),
+    ],
+    targets: [
+        // System library shim for Debian's libtiff-dev.
+        .systemLibrary(name: "_CTIFF", path: "Sources/_CTIFF"),
+        // Small C shim around libpng: libpng reports errors with longjmp, which Swift cannot catch.
+        .target(
+            name: "_CPNG",
+            path: "Sources/_CPNG",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        .target(name: "MicroscopyIO", dependencies: ["_CTIFF", "_CPNG"]),
+    ]
+)

@@ -1,0 +1,15 @@
+// swift-tools-version:5.10
+// Tensor: dense Float32 tensors (NCHW for images) on OpenBLAS.
+import PackageDescription
+
+let package = Package(
+    name: "Tensor",
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+    ],
+    targets: [
+        // System library shim for Debian's libopenblas-dev (cblas.h, libopenblas.so).
+        .systemLibrary(name: "_CBLAS", path: "Sources/_CBLAS"),
+        .target(name: "TensorCore", dependencies: ["_CBLAS"]),
+    ]
+)
