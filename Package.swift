@@ -7,6 +7,7 @@ let package = Package(
     name: "SaliencyNet",
     products: [
         .executable(name: "sn-bench", targets: ["sn-bench"]),
+        .executable(name: "sn-convert", targets: ["sn-convert"]),
     ],
     dependencies: [
         .package(path: "Packages/Tensor"),
@@ -21,6 +22,13 @@ let package = Package(
                 .product(name: "ToolSupport", package: "ToolSupport"),
             ],
             path: "Tools/sn-bench"),
+        .executableTarget(
+            name: "sn-convert",
+            dependencies: [
+                .product(name: "MicroscopyIO", package: "MicroscopyIO"),
+                .product(name: "ToolSupport", package: "ToolSupport"),
+            ],
+            path: "Tools/sn-convert"),
         .testTarget(
             name: "TensorCoreTests",
             dependencies: [.product(name: "TensorCore", package: "Tensor")],

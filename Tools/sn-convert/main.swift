@@ -1,0 +1,147 @@
+// sn-convert: extract planes from microscopy files and convert them between TIFF/PNG and bit depths.
+//
+// Reads TIFF (plain, multi-page, OME-TIFF, ImageJ hyperstacks) and PNG; writes TIFF (8/16-bit, float32,
+// stacks) or gray PNG (8/16-bit), one output per input, named like the input, into --out DIR.
+import MicroscopyIO
+import ToolSupport
+
+enum OutputFormat: String, ArgumentChoice { case tif, png }
+enum OutputType: String, ArgumentChoice { case same, uint8, uint16, float32 }
+enum Compression: String, ArgumentChoice { case none, lzw, deflate }
+
+var spec = CommandSpec(
+    name: "sn-convert",
+    summary: "Extract a channel's planes from microscopy images and write them as TIFF or PNG.",
+    positionalUsage: "[IMAGE ...]",
+    discussion: """
+    INPUTS: paths as arguments; with none, or with '-', one path a line is read from stdin.
+    OUTPUTS: DIR/NAME.tif or DIR/NAME.png for each input NAME; each written path is printed on stdout.
+
+    Selection: one channel (--channel), and every Z slice and time point unless --z or --t picks one.
+    Several selected planes are written as a TIFF stack (T outer, Z inner, with an ImageJ hyperstack
+    description); PNG holds exactly one plane.
+
+    Intensities: with --type same (default), or float32, values are copied unchanged. Converting to
+    a different integer type rescales linearly so that the selected planes' minimum and maximum map
+    to 0 and the type's maximum (255 or 65535); a constant image maps to 0.
+    With --labels, planes are read and written as instance labels: exact integers, never rescaled.
+
+    EXIT STATUS: 0 all inputs converted, 1 some inputs failed (reported on stderr, the rest converted),
+    2 usage error.
+
+    EXAMPLE: extract the Hoechst channel of every frame of an OME-TIFF time-lapse as 16-bit TIFF
+      sn-convert --channel 0 --out hoechst movie.ome.tif
+    """)
+let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (created if missing). Required.")
+let formatKey = spec.option("format", default: OutputFormat.tif, help: "Output container.")
+let typeKey = spec.option("type", default: OutputType.same, help: "Output sample type.")
+let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
+let zKey = spec.optionalOption("z", as: Int.self, help: "Only this Z slice (0-based); default: all.")
+let tKey = spec.optionalOption("t", as: Int.self, help: "Only this time point (0-based); default: all.")
+let compressionKey = spec.option("compression", default: Compression.deflate, help: "TIFF compression.")
+let labelsKey = spec.flag("labels", help: "Treat planes as instance labels (lossless uint16/uint32).")
+
+let args = spec.parseOrExit()
+guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
+for (name, value) in [("channel", args[channelKey]), ("z", args[zKey] ?? 0), ("t", args[tKey] ?? 0)] where value < 0 {
+    spec.usageExit("--\(name) must be 0 or more, got \(value)")
+}
+let format = args[formatKey]
+let outputType = args[typeKey]
+if args[labelsKey] && outputType != .same {
+    spec.usageExit("--labels keeps label values exact; it cannot be combined with --type \(outputType.rawValue)")
+}
+if format == .png && outputType == .float32 {
+    spec.usageExit("PNG stores 8- or 16-bit integers; use --format tif for --type float32")
+}
+let compression: TIFFCompression = switch args[compressionKey] {
+case .none: .none
+case .lzw: .lzw
+case .deflate: .deflate
+}
+let inputs = spec.inputsOrExit(args)
+
+var output: OutputDirectory
+do {
+    output = try OutputDirectory(outPath)
+} catch {
+    spec.usageExit("\(error)")
+}
+
+/// The (z, t) pairs selected in `dims`, T outer and Z inner.
+func selectedPlanes(_ dims: StackDimensions, file: String) throws -> [(z: Int, t: Int)] {
+    func range(_ pick: Int?, size: Int, axis: String) throws -> [Int] {
+        guard let p = pick else { return Array(0..<size) }
+        guard p < size else { throw ToolError("\(file): --\(axis) \(p) is out of range (the file has \(axis.uppercased()) 0...\(size - 1))") }
+        return [p]
+    }
+    guard args[channelKey] < dims.sizeC else {
+        throw ToolError("\(file): --channel \(args[channelKey]) is out of range (the file has channels 0...\(dims.sizeC - 1))")
+    }
+    let zs = try range(args[zKey], size: dims.sizeZ, axis: "z")
+    let ts = try range(args[tKey], size: dims.sizeT, axis: "t")
+    return ts.flatMap { t in zs.map { z in (z: z, t: t) } }
+}
+
+/// Rescales planes linearly from their joint [min, max] to [0, maximum of `type`].
+func rescale(_ planes: [ImagePlane], to type: SampleType) -> [ImagePlane] {
+    let top: Float = type == .uint8 ? 255 : 65535
+    var lo = Float.infinity, hi = -Float.infinity
+    for p in planes { for v in p.pixels where v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
+    let scale: Float = hi > lo ? top / (hi - lo) : 0
+    return planes.map { p in
+        ImagePlane(width: p.width, height: p.height,
+                   pixels: p.pixels.map { $0.isFinite ? ($0 - lo) * scale : 0 }, sampleType: type)
+    }
+}
+
+func convert(_ input: String) throws -> [String] {
+    let file = try ImageFile(path: input)
+    let picks = try selectedPlanes(file.dimensions, file: input)
+    if format == .png && picks.count != 1 {
+        throw ToolError("\(input): PNG holds one plane but \(picks.count) are selected; pick one with --z and --t, or use --format tif")
+    }
+    let channel = args[channelKey]
+    let layout: HyperstackLayout? = picks.count > 1
+        ? HyperstackLayout(channels: 1, slices: args[zKey] == nil ? file.dimensions.sizeZ : 1,
+                           frames: args[tKey] == nil ? file.dimensions.sizeT : 1)
+        : nil
+    let destination = try output.destination(for: input, newExtension: format.rawValue)
+
+    if args[labelsKey] {
+        let images = try picks.map { try file.labels(channel: channel, z: $0.z, t: $0.t) }
+        switch format {
+        case .tif: try writeLabels(images, to: destination, compression: compression, layout: layout)
+        case .png: try writeLabelsPNG(images[0], to: destination)
+        }
+        return [destination]
+    }
+
+    var planes = try picks.map { try file.plane(channel: channel, z: $0.z, t: $0.t) }
+    let sourceType = planes[0].sampleType
+    let targetType: SampleType = switch outputType {
+    case .same: sourceType
+    case .uint8: .uint8
+    case .uint16: .uint16
+    case .float32: .float32
+    }
+    if targetType != sourceType && targetType != .float32 {
+        planes = rescale(planes, to: targetType)
+    }
+    switch format {
+    case .tif:
+        try writeTIFF(planes, to: destination, sampleType: targetType, compression: compression, layout: layout)
+    case .png:
+        guard targetType != .float32 else {
+            throw ToolError("\(input): the image holds float32 samples; PNG needs --type uint8 or uint16")
+        }
+        try writePNG(planes[0], to: destination, sampleType: targetType == .uint8 ? .uint8 : .uint16)
+    }
+    return [destination]
+}
+
+var batch = Batch(tool: spec.name)
+for input in inputs {
+    batch.process(input) { try convert(input) }
+}
+batch.exit()
