@@ -1,0 +1,61 @@
+import Testing
+@testable import TensorCore
+
+extension TensorCoreTests {
+    @Suite("Matrix multiply through cblas_sgemm")
+    struct MatrixMultiplyTests {
+        @Test("known values, both transposes")
+        func knownValues() {
+            let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+            let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])
+            #expect(Tensor.matmul(a, b).scalars == [58, 64, 139, 154])
+            #expect(Tensor.matmul(a.transposed(), b.transposed(), transposeA: true, transposeB: true).scalars == [58, 64, 139, 154])
+            #expect(Tensor.matmul(a, a, transposeB: true).scalars == [14, 32, 32, 77])
+            #expect(Tensor.matmul(a, a, transposeA: true).shape == [3, 3])
+            #expect(a.transposed().scalars == [1, 4, 2, 5, 3, 6])
+        }
+
+        /// Tolerance: |fast − naive| ≤ 1e-5·K + 1e-4·|naive| (inputs in [-1, 1), naive in Float64).
+        @Test("matmul ≈ Reference.matmul: random odd sizes, all four transpose combinations, 1 and 2 threads")
+        func agreesWithReference() {
+            var cases = Cases(seed: 3)
+            var sizes: [(Int, Int, Int)] = [(1, 1, 1), (1, 17, 1), (33, 1, 65), (64, 64, 64), (127, 129, 131)]
+            for _ in 0..<8 { sizes.append((cases.int(1...70), cases.int(1...70), cases.int(1...70))) }
+            forEachThreadCount { _ in
+                for (m, k, n) in sizes {
+                    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                        let a = cases.tensor(ta ? [k, m] : [m, k])
+                        let b = cases.tensor(tb ? [n, k] : [k, n])
+                        let fast = Tensor.matmul(a, b, transposeA: ta, transposeB: tb)
+                        let slow = Reference.matmul(a, b, transposeA: ta, transposeB: tb)
+                        #expect(fast.isApproximatelyEqual(to: slow, absoluteTolerance: 1e-5 * Float(k), relativeTolerance: 1e-4),
+                                "m=\(m) k=\(k) n=\(n) ta=\(ta) tb=\(tb) maxdiff=\(fast.maxAbsoluteDifference(slow))")
+                    }
+                }
+            }
+        }
+
+        @Test("raw sgemm: alpha/beta accumulate form with leading dimensions")
+        func accumulate() {
+            var cases = Cases(seed: 4)
+            let a = cases.tensor([5, 7]), b = cases.tensor([7, 4])
+            var c = cases.tensor([5, 6])  // C is 5×4 inside a 5×6 buffer (ldc = 6)
+            let original = c
+            c.withUnsafeMutableBufferPointer { pc in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        BLAS.sgemm(m: 5, n: 4, k: 7, alpha: 2, a: pa.baseAddress!, lda: 7,
+                                   b: pb.baseAddress!, ldb: 4, beta: 0.5, c: pc.baseAddress!, ldc: 6)
+                    }
+                }
+            }
+            let product = Reference.matmul(a, b)
+            for i in 0..<5 {
+                for j in 0..<6 {
+                    let expected = j < 4 ? 2 * product[i, j] + 0.5 * original[i, j] : original[i, j]
+                    #expect(Swift.abs(c[i, j] - expected) <= 1e-5)
+                }
+            }
+        }
+    }
+}

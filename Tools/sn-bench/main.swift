@@ -1,0 +1,55 @@
+// sn-bench: measures TensorCore's sgemm and convolution throughput (see docs/benchmarks.md).
+import TensorCore
+import ToolSupport
+
+var spec = CommandSpec(
+    name: "sn-bench",
+    summary: "Measure sgemm and convolution throughput (GFLOP/s) with 1 and 2 threads.",
+    discussion: """
+        Figures: sgemm at 1024³; the convolution forward path (im2col + sgemm, tiled by output
+        rows) at the CycleGAN generator's shapes, each beside sgemm at that convolution's GEMM
+        shape (M = Cout, K = Cin·kH·kW, N = outH·outW) and the ratio conv/sgemm (goal ≥ 0.70).
+        Each figure is the median of --repeats timed runs after an untimed warm-up (at
+        least one run and 0.1 s); a convolution and its sgemm alternate run by run.
+        Build in release: swift build -c release && .build/release/sn-bench
+
+        EXIT STATUS: 0 success, 2 usage error.
+        """)
+let jsonFlag = spec.flag("json", help: "Print one JSON object (stable key names) instead of a table.")
+let quickFlag = spec.flag("quick", help: "Smoke run: 1 timed repeat per figure (overrides --repeats).")
+let repeatsOption = spec.option("repeats", default: 7, help: "Timed repeats per figure; the median is reported.")
+let threadsOption = spec.option(
+    "threads", default: "1,2", help: "Comma-separated thread counts to measure with.")
+let onlyOption = spec.optionalOption(
+    "only", as: String.self,
+    help: "Comma-separated figure keys to run (e.g. sgemm_1024,conv_7x7_1to64_256); default all.")
+let arguments = spec.parseOrExit()
+
+let repeats = arguments[quickFlag] ? 1 : arguments[repeatsOption]
+guard repeats >= 1 else { spec.usageExit("option '--repeats' must be ≥ 1, got \(repeats)") }
+let threadText = arguments[threadsOption].split(separator: ",").map { $0.trimmingCharacters() }
+let threadCounts = threadText.compactMap { Int($0) }
+guard !threadCounts.isEmpty, threadCounts.count == threadText.count, threadCounts.allSatisfy({ $0 >= 1 && $0 <= 64 })
+else {
+    spec.usageExit("option '--threads': '\(arguments[threadsOption])' is not a list of thread counts like 1,2")
+}
+
+let knownKeys = ["sgemm_1024"] + convCases.map(\.key)
+let only = arguments[onlyOption].map { $0.split(separator: ",").map { $0.trimmingCharacters() } } ?? knownKeys
+if let unknown = only.first(where: { !knownKeys.contains($0) }) {
+    spec.usageExit("option '--only': unknown figure '\(unknown)' (known: \(knownKeys.joined(separator: ", ")))")
+}
+
+let configuration = BenchConfiguration(
+    repeats: repeats, quick: arguments[quickFlag], threadCounts: threadCounts, figures: only)
+let report = runBenchmarks(configuration) { message in
+    if !arguments[jsonFlag] { writeStderr("sn-bench: \(message)\n") }
+}
+writeStdout(arguments[jsonFlag] ? report.json() + "\n" : report.table())
+exitProcess(.success)
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> String {
+        String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
