@@ -11,11 +11,17 @@ let package = Package(
     targets: [
         // System library shim for Debian's libtiff-dev.
         .systemLibrary(name: "_CTIFF", path: "Sources/_CTIFF"),
+        // Small C helpers around libtiff: Swift cannot call the variadic TIFFGetField/TIFFSetField
+        // nor implement libtiff's va_list error handlers (used to capture messages per file).
+        .target(
+            name: "_CTIFFSupport",
+            path: "Sources/_CTIFFSupport",
+            linkerSettings: [.linkedLibrary("tiff")]),
         // Small C shim around libpng: libpng reports errors with longjmp, which Swift cannot catch.
         .target(
             name: "_CPNG",
             path: "Sources/_CPNG",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
-        .target(name: "MicroscopyIO", dependencies: ["_CTIFF", "_CPNG"]),
+        .target(name: "MicroscopyIO", dependencies: ["_CTIFF", "_CTIFFSupport", "_CPNG"]),
     ]
 )

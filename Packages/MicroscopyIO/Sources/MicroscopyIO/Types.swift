@@ -1,0 +1,254 @@
+/// The storage type of intensity samples, in a file or requested for writing.
+///
+/// Intensities are handed to callers as `Float` in the storage type's own scale: uint8 values
+/// are 0...255, uint16 values 0...65535 (every uint16 is exact in `Float`), float32 values as stored.
+public enum SampleType: String, Sendable, Equatable, CaseIterable {
+    /// 8-bit unsigned integer samples.
+    case uint8
+    /// 16-bit unsigned integer samples.
+    case uint16
+    /// 32-bit IEEE-754 floating-point samples.
+    case float32
+
+    /// Bits per sample: 8, 16 or 32.
+    public var bitsPerSample: Int {
+        switch self {
+        case .uint8: return 8
+        case .uint16: return 16
+        case .float32: return 32
+        }
+    }
+}
+
+/// The storage type of instance labels in a file or requested for writing.
+public enum LabelSampleType: String, Sendable, Equatable, CaseIterable {
+    /// 8-bit unsigned integer labels (0...255).
+    case uint8
+    /// 16-bit unsigned integer labels (0...65535).
+    case uint16
+    /// 32-bit unsigned integer labels (0...4294967295).
+    case uint32
+
+    /// The largest label this type can store.
+    public var maximumLabel: UInt32 {
+        switch self {
+        case .uint8: return UInt32(UInt8.max)
+        case .uint16: return UInt32(UInt16.max)
+        case .uint32: return UInt32.max
+        }
+    }
+
+    /// The smallest type of uint16 and uint32 that holds `maximumLabel` (uint16 for 0...65535).
+    public static func smallest(holding maximumLabel: UInt32) -> LabelSampleType {
+        maximumLabel <= UInt32(UInt16.max) ? .uint16 : .uint32
+    }
+}
+
+/// The bit depth of a gray PNG to write.
+public enum PNGSampleType: String, Sendable, Equatable, CaseIterable {
+    /// 8-bit gray (values 0...255).
+    case uint8
+    /// 16-bit gray (values 0...65535).
+    case uint16
+}
+
+/// TIFF compression for writing. LZW and deflate use a predictor: horizontal differencing for
+/// integer samples and the floating-point predictor (TIFF predictor 3) for float32.
+public enum TIFFCompression: String, Sendable, Equatable, CaseIterable {
+    /// No compression: fastest to write and read.
+    case none
+    /// LZW (TIFF compression 5) with a predictor.
+    case lzw
+    /// Deflate / zlib (TIFF compression 8, "Adobe deflate") with a predictor; zlib's default level.
+    case deflate
+}
+
+/// One 2-D intensity plane: `height` rows of `width` columns, row-major.
+///
+/// The pixel at row `y`, column `x` is `pixels[y * width + x]` (row 0 is the top row of the file).
+/// A plane maps to one (n, c) slice of an NCHW tensor with H = `height`, W = `width`.
+public struct ImagePlane: Equatable, Sendable {
+    /// Number of columns (pixels per row).
+    public let width: Int
+    /// Number of rows.
+    public let height: Int
+    /// `width * height` intensities, row-major, in the scale of `sampleType` (see `SampleType`).
+    public var pixels: [Float]
+    /// The storage type the intensities came from (reading) or are meant for (writing defaults).
+    public var sampleType: SampleType
+
+    /// Creates a plane. Precondition: `width >= 0`, `height >= 0` and `pixels.count == width * height`.
+    public init(width: Int, height: Int, pixels: [Float], sampleType: SampleType = .float32) {
+        precondition(width >= 0 && height >= 0, "ImagePlane: negative size \(width) x \(height)")
+        precondition(pixels.count == width * height,
+                     "ImagePlane: \(pixels.count) pixels for \(width) x \(height)")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+        self.sampleType = sampleType
+    }
+
+    /// A plane filled with `value`.
+    public init(width: Int, height: Int, repeating value: Float = 0, sampleType: SampleType = .float32) {
+        self.init(width: width, height: height,
+                  pixels: [Float](repeating: value, count: max(0, width) * max(0, height)),
+                  sampleType: sampleType)
+    }
+
+    /// The intensity at `row` (0..<height), `column` (0..<width).
+    public subscript(row: Int, column: Int) -> Float {
+        get { pixels[row * width + column] }
+        set { pixels[row * width + column] = newValue }
+    }
+}
+
+/// One 2-D instance label image: `height` rows of `width` columns, row-major, 0 = background.
+///
+/// Labels are `UInt32` and never pass through floating point, so every uint16 and uint32 label
+/// survives reading and writing exactly (Float would lose integers above 2^24).
+public struct LabelImage: Equatable, Sendable {
+    /// Number of columns.
+    public let width: Int
+    /// Number of rows.
+    public let height: Int
+    /// `width * height` labels, row-major: the label at row `y`, column `x` is `labels[y * width + x]`.
+    public var labels: [UInt32]
+
+    /// Creates a label image. Precondition: `width >= 0`, `height >= 0`, `labels.count == width * height`.
+    public init(width: Int, height: Int, labels: [UInt32]) {
+        precondition(width >= 0 && height >= 0, "LabelImage: negative size \(width) x \(height)")
+        precondition(labels.count == width * height,
+                     "LabelImage: \(labels.count) labels for \(width) x \(height)")
+        self.width = width
+        self.height = height
+        self.labels = labels
+    }
+
+    /// An all-background (all 0) label image.
+    public init(width: Int, height: Int) {
+        self.init(width: width, height: height,
+                  labels: [UInt32](repeating: 0, count: max(0, width) * max(0, height)))
+    }
+
+    /// The label at `row` (0..<height), `column` (0..<width).
+    public subscript(row: Int, column: Int) -> UInt32 {
+        get { labels[row * width + column] }
+        set { labels[row * width + column] = newValue }
+    }
+
+    /// The largest label (0 for an empty or all-background image).
+    public var maximumLabel: UInt32 { labels.max() ?? 0 }
+}
+
+/// Order in which the pages of a multi-dimensional file run through channel (C), Z and time (T),
+/// spelled like OME's `DimensionOrder`: after X and Y, the first letter varies fastest.
+///
+/// For `.xytcz` (OME `XYTCZ`) the page index of (c, z, t) is `t + sizeT * (c + sizeC * z)`.
+public enum DimensionOrder: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+    /// Z fastest, then C, then T.
+    case xyzct = "XYZCT"
+    /// Z fastest, then T, then C.
+    case xyztc = "XYZTC"
+    /// C fastest, then Z, then T (ImageJ hyperstacks).
+    case xyczt = "XYCZT"
+    /// C fastest, then T, then Z.
+    case xyctz = "XYCTZ"
+    /// T fastest, then Z, then C.
+    case xytzc = "XYTZC"
+    /// T fastest, then C, then Z.
+    case xytcz = "XYTCZ"
+
+    /// The OME spelling, e.g. "XYTCZ".
+    public var description: String { rawValue }
+}
+
+/// Which metadata defined a file's channel / Z / T layout.
+public enum StackMetadataKind: String, Sendable, Equatable {
+    /// No stack metadata (plain TIFF or PNG): the pages are a Z stack with one channel and one time point.
+    case plain
+    /// OME-XML in the first page's ImageDescription (`<Pixels SizeC= SizeZ= SizeT= DimensionOrder=>`).
+    case ome
+    /// An ImageJ ImageDescription (`images=`, `channels=`, `slices=`, `frames=`; C fastest, then Z, then T).
+    case imageJ
+}
+
+/// The shape of an opened file: plane size, channel / Z / T sizes and the page order.
+public struct StackDimensions: Equatable, Sendable {
+    /// Columns of a plane (from the metadata, equal to the first page's width).
+    public var width: Int
+    /// Rows of a plane.
+    public var height: Int
+    /// Number of channels (C).
+    public var sizeC: Int
+    /// Number of Z slices.
+    public var sizeZ: Int
+    /// Number of time points (T).
+    public var sizeT: Int
+    /// The order of the pages (see `DimensionOrder`).
+    public var order: DimensionOrder
+    /// Where the layout came from.
+    public var kind: StackMetadataKind
+
+    /// Creates dimensions.
+    public init(width: Int, height: Int, sizeC: Int, sizeZ: Int, sizeT: Int,
+                order: DimensionOrder, kind: StackMetadataKind) {
+        self.width = width
+        self.height = height
+        self.sizeC = sizeC
+        self.sizeZ = sizeZ
+        self.sizeT = sizeT
+        self.order = order
+        self.kind = kind
+    }
+
+    /// `sizeC * sizeZ * sizeT`: the number of pages the layout uses (the file may have more).
+    public var planeCount: Int { sizeC * sizeZ * sizeT }
+
+    /// The page holding (channel, z, t) under `order`, without range checks.
+    public func pageIndex(channel: Int, z: Int, t: Int) -> Int {
+        switch order {
+        case .xyzct: return z + sizeZ * (channel + sizeC * t)
+        case .xyztc: return z + sizeZ * (t + sizeT * channel)
+        case .xyczt: return channel + sizeC * (z + sizeZ * t)
+        case .xyctz: return channel + sizeC * (t + sizeT * z)
+        case .xytzc: return t + sizeT * (z + sizeZ * channel)
+        case .xytcz: return t + sizeT * (channel + sizeC * z)
+        }
+    }
+}
+
+/// A hyperstack layout to record when writing a multi-page TIFF (as an ImageJ ImageDescription,
+/// which ImageJ/Fiji, tifffile and `ImageFile` understand). The planes must be given in ImageJ
+/// order: channel fastest, then slice (Z), then frame (T), i.e. plane index `c + channels * (z + slices * t)`.
+public struct HyperstackLayout: Equatable, Sendable {
+    /// Number of channels (C), at least 1.
+    public var channels: Int
+    /// Number of Z slices, at least 1.
+    public var slices: Int
+    /// Number of time points (T), at least 1.
+    public var frames: Int
+
+    /// Creates a layout.
+    public init(channels: Int = 1, slices: Int = 1, frames: Int = 1) {
+        self.channels = channels
+        self.slices = slices
+        self.frames = frames
+    }
+}
+
+/// Sanity limits applied before allocating memory for an image.
+public enum ImageLimits {
+    /// The largest plane MicroscopyIO reads or writes: 2^30 pixels (4 GiB as `Float`).
+    /// Headers announcing more (or whose width * height overflows) are rejected with `.tooLarge`.
+    public static let maximumPlanePixels = 1 << 30
+}
+
+/// The container format of an opened file, recognised from its first bytes.
+public enum ImageFileFormat: String, Sendable, Equatable {
+    /// Classic TIFF (`II*\0` or `MM\0*`).
+    case tiff
+    /// BigTIFF (`II+\0` or `MM\0+`).
+    case bigTIFF
+    /// PNG (the 8-byte PNG signature).
+    case png
+}
