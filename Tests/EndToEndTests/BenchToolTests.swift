@@ -4,7 +4,7 @@ import Testing
 /// sn-bench run as a built binary. Only the report's structure is checked: timing belongs in the
 /// benchmark's output, not in test assertions.
 @Suite struct BenchToolTests {
-    static let figureKeys = ["sgemm_1024", "conv_3x3_256to256_64", "conv_7x7_1to64_256", "conv_3x3_s2_64to128_128"]
+    static let figureKeys = ["sgemm_1024", "conv_3x3_256to256_64", "conv_7x7_1to64_256", "conv_3x3s2_64to128_128"]
 
     @Test func quickJSONHasEveryFigureWithBothThreadCounts() throws {
         let r = try ToolRunner.run("sn-bench", ["--quick", "--json"])
