@@ -1,0 +1,316 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import TensorCore
+
+/// An error reading or writing a safetensors file or checkpoint; its description is one line
+/// naming the file: `"model.safetensors: tensor 'G.c1.weight': shape [64,3,7,7] in file, [64,1,7,7] expected"`.
+public struct CheckpointError: Error, Equatable, CustomStringConvertible {
+    /// The file concerned.
+    public var path: String
+    /// What is wrong.
+    public var reason: String
+    /// Creates the error.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    /// `"path: reason"`.
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// The safetensors format (Hugging Face): an 8-byte little-endian unsigned header length `L`,
+/// an `L`-byte UTF-8 JSON object, then the raw tensor data. The JSON maps each tensor name to
+/// `{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}` (byte offsets into the data
+/// section, little-endian row-major values) and may hold `"__metadata__"`: a string→string map.
+///
+/// This writer is deterministic: `__metadata__` first (keys sorted), then tensors sorted by
+/// name, data in the same order, compact JSON, the header padded with spaces to a multiple of
+/// 8 bytes. Only `F32` tensors are read or written.
+public struct SafeTensorsFile: Equatable {
+    /// Tensors by name.
+    public var tensors: [String: Tensor]
+    /// The `__metadata__` map.
+    public var metadata: [String: String]
+
+    /// Creates a file's contents.
+    public init(tensors: [String: Tensor], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    /// The file's bytes (see the type's description for the exact layout).
+    public func encoded() -> [UInt8] {
+        let names = tensors.keys.sorted()
+        var header = "{"
+        var parts: [String] = []
+        if !metadata.isEmpty {
+            let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            parts.append("\"__metadata__\":{\(entries.joined(separator: ","))}")
+        }
+        var offset = 0
+        for name in names {
+            let t = tensors[name]!
+            let end = offset + 4 * t.count
+            parts.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            offset = end
+        }
+        header += parts.joined(separator: ",") + "}"
+        var headerBytes = Array(header.utf8)
+        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: headerBytes)
+        for name in names {
+            tensors[name]!.withUnsafeBufferPointer { p in
+                for v in p { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            }
+        }
+        return bytes
+    }
+
+    /// Parses a file's bytes; `path` is only used in error messages.
+    /// - Throws: ``CheckpointError`` for a truncated or foreign file (bad header length, invalid
+    ///   JSON, unsupported dtype, offsets outside or not covering the data section).
+    public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensorsFile {
+        func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
+        guard bytes.count >= 8 else {
+            throw fail("not a safetensors file (\(bytes.count) bytes, shorter than the 8-byte header length)")
+        }
+        var length: UInt64 = 0
+        for i in 0..<8 { length |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard length >= 2, length <= UInt64(bytes.count - 8) else {
+            throw fail("not a safetensors file or truncated (header length \(length), file \(bytes.count) bytes)")
+        }
+        let headerEnd = 8 + Int(length)
+        guard bytes[8] == UInt8(ascii: "{"),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) as? [String: Any]
+        else {
+            throw fail("not a safetensors file (header is not a JSON object)")
+        }
+        let dataCount = bytes.count - headerEnd
+        var metadata: [String: String] = [:]
+        var tensors: [String: Tensor] = [:]
+        var ranges: [(Int, Int)] = []
+        for (name, entry) in object {
+            if name == "__metadata__" {
+                guard let map = entry as? [String: Any] else { throw fail("__metadata__ is not a string map") }
+                for (k, v) in map {
+                    guard let s = v as? String else { throw fail("__metadata__ value for '\(k)' is not a string") }
+                    metadata[k] = s
+                }
+                continue
+            }
+            guard let info = entry as? [String: Any], let dtype = info["dtype"] as? String,
+                  let shapeAny = info["shape"] as? [Any], let offsetsAny = info["data_offsets"] as? [Any]
+            else { throw fail("tensor '\(name)': malformed header entry") }
+            guard dtype == "F32" else { throw fail("tensor '\(name)': dtype \(dtype) not supported (only F32)") }
+            let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
+            let offsets = offsetsAny.compactMap { ($0 as? NSNumber)?.intValue }
+            guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
+                throw fail("tensor '\(name)': malformed shape or data_offsets")
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            let count = shape.reduce(1, *)
+            guard begin >= 0, end >= begin, end - begin == 4 * count else {
+                throw fail("tensor '\(name)': data_offsets [\(begin),\(end)] do not match shape \(formatShape(shape)) of F32")
+            }
+            guard end <= dataCount else {
+                throw fail("truncated: tensor '\(name)' ends at data byte \(end) but the file has \(dataCount) data bytes")
+            }
+            ranges.append((begin, end))
+            let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count {
+                    let o = headerEnd + begin + 4 * i
+                    let bits = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+                    buffer[i] = Float(bitPattern: bits)
+                }
+                initialized = count
+            }
+            tensors[name] = Tensor(shape: shape, scalars: scalars)
+        }
+        ranges.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }  // empty tensors first at a shared offset
+        var expected = 0
+        for (b, e) in ranges {
+            guard b == expected else { throw fail("tensor data overlaps or has gaps at byte \(b)") }
+            expected = e
+        }
+        guard expected == dataCount else {
+            throw fail("data section has \(dataCount) bytes but the tensors cover \(expected)")
+        }
+        return SafeTensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// Reads and parses the file at `path`.
+    /// - Throws: ``CheckpointError`` (unreadable, truncated or foreign file).
+    public static func read(from path: String) throws -> SafeTensorsFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError(path: path, reason: "cannot read file")
+        }
+        return try decode([UInt8](data), path: path)
+    }
+
+    /// Writes ``encoded()`` atomically: to a temporary file in the same directory, then
+    /// `rename(2)` over `path`, so readers see the old file or the complete new one.
+    public func write(to path: String) throws {
+        try writeAtomically(encoded(), to: path)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary sibling file and `rename(2)`.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+        throw CheckpointError(path: path, reason: "cannot write temporary file \(temporary)")
+    }
+    guard rename(temporary, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        throw CheckpointError(path: path, reason: "cannot rename temporary file into place: \(reason)")
+    }
+}
+
+/// A JSON string literal with the escapes JSON requires.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 {
+                out += String(format: "\\u%04x", u.value)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}
+
+/// `[256,256,3,3]`: a shape as written in checkpoint messages.
+func formatShape(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ","))]" }
+
+/// The typed content of a checkpoint's `__metadata__`. Callers fill it; it is flattened to
+/// string keys as follows (and parsed back by ``init(flattened:path:)``):
+///
+/// | Field | Key(s) |
+/// | --- | --- |
+/// | ``formatVersion`` | `format_version` |
+/// | ``architecture`` | `architecture` (e.g. `"cyclegan-resnet9"`) |
+/// | ``hyperparameters`` | `hparams.<name>` (e.g. `hparams.ngf = "64"`) |
+/// | ``intensityNormalization`` | `normalization.<name>` (e.g. `normalization.low_percentile = "1"`) |
+/// | ``training`` | `training.<name>` (e.g. `training.lr = "0.0002"`) |
+public struct ModelMetadata: Equatable, Sendable {
+    /// The checkpoint format version this code writes and accepts.
+    public static let currentFormatVersion = 1
+    /// The file's format version.
+    public var formatVersion: Int
+    /// The architecture name.
+    public var architecture: String
+    /// Architecture hyperparameters (channel counts, block counts, norm kind…).
+    public var hyperparameters: [String: String]
+    /// How input intensities were normalised (percentiles, clipping, range…).
+    public var intensityNormalization: [String: String]
+    /// Training settings (learning rate, epochs, seed, data…).
+    public var training: [String: String]
+
+    /// Creates metadata with the current format version.
+    public init(architecture: String, hyperparameters: [String: String] = [:],
+                intensityNormalization: [String: String] = [:], training: [String: String] = [:],
+                formatVersion: Int = ModelMetadata.currentFormatVersion) {
+        self.formatVersion = formatVersion
+        self.architecture = architecture
+        self.hyperparameters = hyperparameters
+        self.intensityNormalization = intensityNormalization
+        self.training = training
+    }
+
+    static let prefixes = ["hparams.", "normalization.", "training."]
+
+    /// The flattened string map stored as `__metadata__`.
+    public var flattened: [String: String] {
+        var d: [String: String] = ["format_version": String(formatVersion), "architecture": architecture]
+        for (k, v) in hyperparameters { d["hparams." + k] = v }
+        for (k, v) in intensityNormalization { d["normalization." + k] = v }
+        for (k, v) in training { d["training." + k] = v }
+        return d
+    }
+
+    /// Parses a flattened map (unknown keys are ignored).
+    /// - Throws: ``CheckpointError`` when `format_version` or `architecture` is missing or invalid.
+    public init(flattened d: [String: String], path: String) throws {
+        guard let v = d["format_version"], let version = Int(v) else {
+            throw CheckpointError(path: path, reason: "no format_version in metadata (not a SaliencyNet checkpoint)")
+        }
+        guard let architecture = d["architecture"] else {
+            throw CheckpointError(path: path, reason: "no architecture in metadata")
+        }
+        func section(_ prefix: String) -> [String: String] {
+            var s: [String: String] = [:]
+            for (k, v) in d where k.hasPrefix(prefix) { s[String(k.dropFirst(prefix.count))] = v }
+            return s
+        }
+        self.init(architecture: architecture, hyperparameters: section("hparams."),
+                  intensityNormalization: section("normalization."), training: section("training."),
+                  formatVersion: version)
+    }
+}
+
+/// Saving and loading a model's parameters (and buffers) with ``ModelMetadata``.
+public enum Checkpoint {
+    /// Writes `parameters` (by their names) and `metadata` to `path` atomically.
+    /// - Precondition: parameter names are unique.
+    public static func save(_ parameters: [Parameter], metadata: ModelMetadata, to path: String) throws {
+        var tensors: [String: Tensor] = [:]
+        for p in parameters {
+            precondition(tensors[p.name] == nil, "Checkpoint.save: duplicate parameter name '\(p.name)'")
+            tensors[p.name] = p.value
+        }
+        try SafeTensorsFile(tensors: tensors, metadata: metadata.flattened).write(to: path)
+    }
+
+    /// Loads values into `parameters` after checking that the file has the current format
+    /// version, the expected architecture (when given), exactly the parameters' names and their
+    /// shapes. Nothing is modified unless every check passes.
+    /// - Returns: the file's metadata.
+    /// - Throws: ``CheckpointError`` listing every difference, e.g.
+    ///   `"m.safetensors: tensor 'G.res3.conv1.weight': shape [256,256,3,3] in file, [128,128,3,3] expected"`.
+    @discardableResult
+    public static func load(into parameters: [Parameter], from path: String, architecture: String? = nil) throws -> ModelMetadata {
+        let file = try SafeTensorsFile.read(from: path)
+        let metadata = try ModelMetadata(flattened: file.metadata, path: path)
+        guard metadata.formatVersion == ModelMetadata.currentFormatVersion else {
+            throw CheckpointError(path: path, reason: "format version \(metadata.formatVersion) in file, \(ModelMetadata.currentFormatVersion) expected")
+        }
+        if let architecture, metadata.architecture != architecture {
+            throw CheckpointError(path: path, reason: "architecture '\(metadata.architecture)' in file, '\(architecture)' expected")
+        }
+        var problems: [String] = []
+        let expectedNames = Set(parameters.map(\.name))
+        for p in parameters {
+            if let t = file.tensors[p.name] {
+                if t.shape != p.shape {
+                    problems.append("tensor '\(p.name)': shape \(formatShape(t.shape)) in file, \(formatShape(p.shape)) expected")
+                }
+            } else {
+                problems.append("tensor '\(p.name)' missing from file")
+            }
+        }
+        for name in file.tensors.keys.sorted() where !expectedNames.contains(name) {
+            problems.append("unexpected tensor '\(name)' in file")
+        }
+        guard problems.isEmpty else {
+            throw CheckpointError(path: path, reason: problems.joined(separator: "; "))
+        }
+        for p in parameters { p.value = file.tensors[p.name]! }
+        return metadata
+    }
+}
