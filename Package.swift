@@ -8,11 +8,14 @@ let package = Package(
     products: [
         .executable(name: "sn-bench", targets: ["sn-bench"]),
         .executable(name: "sn-convert", targets: ["sn-convert"]),
+        .executable(name: "sn-synth", targets: ["sn-synth"]),
     ],
     dependencies: [
         .package(path: "Packages/Tensor"),
+        .package(path: "Packages/NN"),
         .package(path: "Packages/MicroscopyIO"),
         .package(path: "Packages/ToolSupport"),
+        .package(path: "Packages/Synthesis"),
     ],
     targets: [
         .executableTarget(
@@ -29,6 +32,14 @@ let package = Package(
                 .product(name: "ToolSupport", package: "ToolSupport"),
             ],
             path: "Tools/sn-convert"),
+        .executableTarget(
+            name: "sn-synth",
+            dependencies: [
+                .product(name: "Synthesis", package: "Synthesis"),
+                .product(name: "MicroscopyIO", package: "MicroscopyIO"),
+                .product(name: "ToolSupport", package: "ToolSupport"),
+            ],
+            path: "Tools/sn-synth"),
         .testTarget(
             name: "TensorCoreTests",
             dependencies: [.product(name: "TensorCore", package: "Tensor")],
@@ -43,8 +54,20 @@ let package = Package(
             dependencies: [.product(name: "ToolSupport", package: "ToolSupport")],
             path: "Tests/ToolSupportTests"),
         .testTarget(
+            name: "SynthesisTests",
+            dependencies: [.product(name: "Synthesis", package: "Synthesis")],
+            path: "Tests/SynthesisTests"),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")],
             path: "Tests/EndToEndTests"),
+        .testTarget(
+            name: "NNTests",
+            dependencies: [
+                .product(name: "NN", package: "NN"),
+                .product(name: "TensorCore", package: "Tensor"),
+            ],
+            path: "Tests/NNTests",
+            exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,15 @@
+// swift-tools-version:5.10
+// Synthesis: synthetic fluorescence nuclei images with instance masks (randomly placed ellipses and
+// star-convex shapes, widefield optics, a photon-counting camera) in a low-light "source" style
+// and a high-saliency "target" style. Pure Swift on plain arrays; no dependencies.
+import PackageDescription
+
+let package = Package(
+    name: "Synthesis",
+    products: [
+        .library(name: "Synthesis", targets: ["Synthesis"]),
+    ],
+    targets: [
+        .target(name: "Synthesis"),
+    ]
+)
