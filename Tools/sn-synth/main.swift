@@ -28,8 +28,8 @@ var spec = CommandSpec(
       sn-synth --style source --out syn | sn-enhance --out enhanced
     works. Progress and diagnostics go to stderr.
 
-    Styles (parameters in docs/synthetic-data.md): 'source' is low light: 10-40 photons, haze, uneven
-    illumination, nucleus brightness spread over 0.1-1 (log-uniform); SNR about 10-20, Otsu fails.
+    Styles (parameters in docs/synthetic-data.md): 'source' is low light: 12-50 photons, haze, uneven
+    illumination, nucleus brightness spread over 0.3-1 (log-uniform); SNR about 11-20, Otsu fails.
     'target' is salient: 150-600 photons, little haze, brightness 0.5-1; SNR about 24-43.
     The same seed gives the same nucleus layout in both styles (paired sets); use different seeds
     for the unpaired training sets.
