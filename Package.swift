@@ -3,71 +3,61 @@
 // and builds the command-line tools under Tools/ and the test suites under Tests/.
 import PackageDescription
 
+let tensor = Target.Dependency.product(name: "TensorCore", package: "Tensor")
+let nn = Target.Dependency.product(name: "NN", package: "NN")
+let losses = Target.Dependency.product(name: "Losses", package: "Losses")
+let io = Target.Dependency.product(name: "MicroscopyIO", package: "MicroscopyIO")
+let toolSupport = Target.Dependency.product(name: "ToolSupport", package: "ToolSupport")
+let synthesis = Target.Dependency.product(name: "Synthesis", package: "Synthesis")
+let segmentation = Target.Dependency.product(name: "Segmentation", package: "Segmentation")
+let starSegmentation = Target.Dependency.product(name: "StarSegmentation", package: "Segmentation")
+let metrics = Target.Dependency.product(name: "Metrics", package: "Metrics")
+
 let package = Package(
     name: "SaliencyNet",
     products: [
         .executable(name: "sn-bench", targets: ["sn-bench"]),
         .executable(name: "sn-convert", targets: ["sn-convert"]),
         .executable(name: "sn-synth", targets: ["sn-synth"]),
+        .executable(name: "sn-segment", targets: ["sn-segment"]),
+        .executable(name: "sn-score", targets: ["sn-score"]),
+        .executable(name: "sn-train-star", targets: ["sn-train-star"]),
     ],
     dependencies: [
         .package(path: "Packages/Tensor"),
         .package(path: "Packages/NN"),
+        .package(path: "Packages/Losses"),
         .package(path: "Packages/MicroscopyIO"),
         .package(path: "Packages/ToolSupport"),
         .package(path: "Packages/Synthesis"),
+        .package(path: "Packages/Segmentation"),
+        .package(path: "Packages/Metrics"),
     ],
     targets: [
+        // Tools: each parses arguments and calls library functions.
+        .executableTarget(name: "sn-bench", dependencies: [tensor, toolSupport], path: "Tools/sn-bench"),
+        .executableTarget(name: "sn-convert", dependencies: [io, toolSupport], path: "Tools/sn-convert"),
+        .executableTarget(name: "sn-synth", dependencies: [synthesis, io, toolSupport], path: "Tools/sn-synth"),
         .executableTarget(
-            name: "sn-bench",
-            dependencies: [
-                .product(name: "TensorCore", package: "Tensor"),
-                .product(name: "ToolSupport", package: "ToolSupport"),
-            ],
-            path: "Tools/sn-bench"),
+            name: "sn-segment", dependencies: [segmentation, starSegmentation, io, toolSupport], path: "Tools/sn-segment"),
+        .executableTarget(name: "sn-score", dependencies: [metrics, io, toolSupport], path: "Tools/sn-score"),
         .executableTarget(
-            name: "sn-convert",
-            dependencies: [
-                .product(name: "MicroscopyIO", package: "MicroscopyIO"),
-                .product(name: "ToolSupport", package: "ToolSupport"),
-            ],
-            path: "Tools/sn-convert"),
-        .executableTarget(
-            name: "sn-synth",
-            dependencies: [
-                .product(name: "Synthesis", package: "Synthesis"),
-                .product(name: "MicroscopyIO", package: "MicroscopyIO"),
-                .product(name: "ToolSupport", package: "ToolSupport"),
-            ],
-            path: "Tools/sn-synth"),
+            name: "sn-train-star", dependencies: [starSegmentation, io, toolSupport], path: "Tools/sn-train-star"),
+
+        // A suite per package.
+        .testTarget(name: "TensorCoreTests", dependencies: [tensor], path: "Tests/TensorCoreTests"),
+        .testTarget(name: "NNTests", dependencies: [nn, tensor], path: "Tests/NNTests", exclude: ["Fixtures"]),
         .testTarget(
-            name: "TensorCoreTests",
-            dependencies: [.product(name: "TensorCore", package: "Tensor")],
-            path: "Tests/TensorCoreTests"),
+            name: "LossesTests", dependencies: [losses, nn, tensor], path: "Tests/LossesTests", exclude: ["Fixtures"]),
+        .testTarget(name: "MicroscopyIOTests", dependencies: [io], path: "Tests/MicroscopyIOTests", exclude: ["Fixtures"]),
+        .testTarget(name: "ToolSupportTests", dependencies: [toolSupport], path: "Tests/ToolSupportTests"),
+        .testTarget(name: "SynthesisTests", dependencies: [synthesis], path: "Tests/SynthesisTests"),
         .testTarget(
-            name: "MicroscopyIOTests",
-            dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")],
-            path: "Tests/MicroscopyIOTests",
-            exclude: ["Fixtures"]),
-        .testTarget(
-            name: "ToolSupportTests",
-            dependencies: [.product(name: "ToolSupport", package: "ToolSupport")],
-            path: "Tests/ToolSupportTests"),
-        .testTarget(
-            name: "SynthesisTests",
-            dependencies: [.product(name: "Synthesis", package: "Synthesis")],
-            path: "Tests/SynthesisTests"),
-        .testTarget(
-            name: "EndToEndTests",
-            dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")],
-            path: "Tests/EndToEndTests"),
-        .testTarget(
-            name: "NNTests",
-            dependencies: [
-                .product(name: "NN", package: "NN"),
-                .product(name: "TensorCore", package: "Tensor"),
-            ],
-            path: "Tests/NNTests",
-            exclude: ["Fixtures"]),
+            name: "SegmentationTests", dependencies: [segmentation, starSegmentation, metrics, io, nn, tensor],
+            path: "Tests/SegmentationTests", exclude: ["Fixtures"]),
+        .testTarget(name: "MetricsTests", dependencies: [metrics, io], path: "Tests/MetricsTests", exclude: ["Fixtures"]),
+
+        // End-to-end tests run the built tools.
+        .testTarget(name: "EndToEndTests", dependencies: [io], path: "Tests/EndToEndTests"),
     ]
 )

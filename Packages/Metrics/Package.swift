@@ -1,0 +1,18 @@
+// swift-tools-version:5.10
+// Metrics: segmentation scores of label images against ground truth: foreground IoU and its geometric
+// mean, the paper's SNR, and instance matching (optimal one-to-one assignment at an IoU threshold:
+// precision, recall, F1, accuracy, mean matched IoU, panoptic quality, as stardist.matching).
+import PackageDescription
+
+let package = Package(
+    name: "Metrics",
+    products: [
+        .library(name: "Metrics", targets: ["Metrics"]),
+    ],
+    dependencies: [
+        .package(path: "../MicroscopyIO"),
+    ],
+    targets: [
+        .target(name: "Metrics", dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")]),
+    ]
+)

@@ -1,0 +1,79 @@
+import Foundation
+import MicroscopyIO
+
+/// Per-image and per-dataset scores of a segmentation (the paper's Table 2 statistics).
+public enum Scores {
+    /// Foreground IoU = |S ∩ G| / |S ∪ G|, with S the predicted foreground (label > 0) and G the true
+    /// foreground. **Both empty** (nothing to find, nothing found): 1. Only one empty: 0.
+    /// Throws ``MetricsError/sizeMismatch(prediction:truth:)`` when the sizes differ.
+    public static func foregroundIoU(prediction: LabelImage, truth: LabelImage) throws -> Double {
+        try checkSizes(prediction: prediction, truth: truth)
+        var intersection = 0, union = 0
+        prediction.labels.withUnsafeBufferPointer { p in
+            truth.labels.withUnsafeBufferPointer { g in
+                for i in 0..<p.count {
+                    let s = p[i] != 0, t = g[i] != 0
+                    if s && t { intersection += 1 }
+                    if s || t { union += 1 }
+                }
+            }
+        }
+        return union == 0 ? 1 : Double(intersection) / Double(union)
+    }
+
+    /// The dataset score: the geometric mean exp(mean log IoU) of per-image IoUs. An IoU of 0 (or below
+    /// 10⁻⁶) counts as **10⁻⁶**, so one failed image pulls the mean down hard but does not make it 0
+    /// (the rule of `scripts/validate_synth.py`). nil for no values.
+    public static func geometricMean(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        return exp(values.map { log(max($0, 1e-6)) }.reduce(0, +) / Double(values.count))
+    }
+
+    /// Arithmetic mean; nil for no values.
+    public static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    /// Median (the mean of the two middle values for an even count, as `numpy.median`); nil for no values.
+    public static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let s = values.sorted()
+        let n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+
+    /// The paper's saliency measure SNR = (m − μ_B) / σ_B: m the largest intensity inside the truth's
+    /// nuclei (label > 0), μ_B and σ_B the mean and the population standard deviation (ddof 0) of every
+    /// background pixel (label 0). The same definition as `sn-synth`'s manifest. nil when there is no
+    /// nucleus pixel, no background pixel, or σ_B = 0. Non-finite intensities are skipped.
+    public static func signalToNoise(image: ImagePlane, truth: LabelImage) throws -> Double? {
+        guard image.width == truth.width && image.height == truth.height else {
+            throw MetricsError.sizeMismatch(prediction: (image.width, image.height), truth: (truth.width, truth.height))
+        }
+        var maximum = -Double.infinity
+        var n = 0.0, mean = 0.0, m2 = 0.0
+        for i in image.pixels.indices {
+            let v = Double(image.pixels[i])
+            guard v.isFinite else { continue }
+            if truth.labels[i] != 0 {
+                maximum = max(maximum, v)
+            } else {
+                n += 1
+                let d = v - mean
+                mean += d / n
+                m2 += d * (v - mean)
+            }
+        }
+        guard maximum.isFinite, n > 0 else { return nil }
+        let std = (m2 / n).squareRoot()
+        guard std > 0 else { return nil }
+        return (maximum - mean) / std
+    }
+
+    static func checkSizes(prediction: LabelImage, truth: LabelImage) throws {
+        guard prediction.width == truth.width && prediction.height == truth.height else {
+            throw MetricsError.sizeMismatch(prediction: (prediction.width, prediction.height),
+                                            truth: (truth.width, truth.height))
+        }
+    }
+}

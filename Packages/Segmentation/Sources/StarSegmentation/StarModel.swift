@@ -1,0 +1,200 @@
+import Foundation
+import Metrics
+import MicroscopyIO
+import NN
+import Segmentation
+import TensorCore
+
+/// Thresholds of star-convex prediction, chosen on a validation set (``StarModel/optimizeThresholds(_:probabilities:overlaps:)``)
+/// and stored in the model file.
+public struct StarThresholds: Sendable, Equatable {
+    /// Candidates are pixels whose object probability exceeds this.
+    public var probability: Float
+    /// NMS: a candidate is suppressed when |A ∩ B| / min(|A|, |B|) > this for a kept polygon B.
+    public var overlap: Double
+    /// Thresholds; the defaults are StarDist's untuned defaults (0.5, 0.4).
+    public init(probability: Float = 0.5, overlap: Double = 0.4) {
+        self.probability = probability
+        self.overlap = overlap
+    }
+}
+
+/// Percentile normalization in front of the network (CSBDeep's `normalize(x, 1, 99.8)`):
+/// x ↦ (x − p_low) / (p_high − p_low), so p_low → 0 and p_high → 1 (no clipping); a constant image maps to 0.
+public func starNormalized(_ plane: ImagePlane, low: Double = 1, high: Double = 99.8) -> [Float] {
+    let n = IntensityNormalization.percentiles(of: plane.pixels, low: low, high: high)
+    let range = n.high - n.low
+    return plane.pixels.map { v in
+        guard v.isFinite else { return 0 }
+        return range > 0 ? (v - n.low) / range : v - n.low
+    }
+}
+
+/// A star-convex polygon segmenter: the network, its thresholds and its normalization percentiles.
+public struct StarModel {
+    /// The network.
+    public var network: StarUNet
+    /// Prediction thresholds.
+    public var thresholds: StarThresholds
+    /// Normalization percentiles (default 1 and 99.8).
+    public var lowPercentile: Double = 1, highPercentile: Double = 99.8
+    /// Training facts stored with the model (free-form, e.g. the command, steps, data).
+    public var training: [String: String] = [:]
+    /// Largest tile side for prediction (larger images are predicted in overlapping tiles).
+    public var tileSize: Int = 512
+    /// Context kept around each tile and discarded (px, a multiple of 2^depth).
+    public var tileOverlap: Int = 48
+
+    /// A model from a network and its thresholds (normalization 1/99.8, tiles of 512 px + 48 px context).
+    public init(network: StarUNet, thresholds: StarThresholds = StarThresholds()) {
+        self.network = network
+        self.thresholds = thresholds
+    }
+
+    /// The network's shape.
+    public var configuration: StarConfiguration { network.configuration }
+
+    // MARK: Prediction
+
+    /// The network output for one image: probabilities (sigmoid of the logits, H·W) and distances
+    /// (R planes of H·W, channel-first), computed in tiles of at most ``tileSize`` px plus ``tileOverlap``
+    /// of context per side; each tile is mirror-padded up to a multiple of 2^depth.
+    public func outputs(_ plane: ImagePlane) -> (probability: [Float], distances: [Float]) {
+        let (w, h) = (plane.width, plane.height)
+        let x = starNormalized(plane, low: lowPercentile, high: highPercentile)
+        let rays = configuration.rays
+        var probability = [Float](repeating: 0, count: w * h)
+        var distances = [Float](repeating: 0, count: rays * w * h)
+        let step = max(16, tileSize)
+        for ty in stride(from: 0, to: h, by: step) {
+            for tx in stride(from: 0, to: w, by: step) {
+                let (cy0, cy1) = (ty, min(h, ty + step)), (cx0, cx1) = (tx, min(w, tx + step))
+                let y0 = max(0, cy0 - tileOverlap), y1 = min(h, cy1 + tileOverlap)
+                let x0 = max(0, cx0 - tileOverlap), x1 = min(w, cx1 + tileOverlap)
+                let m = configuration.sizeMultiple
+                let (th, tw) = (y1 - y0, x1 - x0)
+                let (ph, pw) = ((th + m - 1) / m * m, (tw + m - 1) / m * m)
+                var input = [Float](repeating: 0, count: ph * pw)
+                for yy in 0..<ph {
+                    let sy = y0 + mirror(yy, th)
+                    for xx in 0..<pw { input[yy * pw + xx] = x[sy * w + x0 + mirror(xx, tw)] }
+                }
+                let out = network(Tensor(shape: [1, 1, ph, pw], scalars: input))
+                out.withUnsafeBufferPointer { o in
+                    for y in cy0..<cy1 {
+                        for xCol in cx0..<cx1 {
+                            let local = (y - y0) * pw + (xCol - x0)
+                            probability[y * w + xCol] = 1 / (1 + exp(-o[local]))
+                            for k in 0..<rays { distances[k * w * h + y * w + xCol] = o[(1 + k) * ph * pw + local] }
+                        }
+                    }
+                }
+            }
+        }
+        return (probability, distances)
+    }
+
+    /// Instance labels of `plane`: candidates (probability > threshold) sorted by probability, NMS, then the
+    /// kept polygons rasterized in order of increasing probability.
+    public func segment(_ plane: ImagePlane) -> LabelImage {
+        let (p, d) = outputs(plane)
+        return Self.labels(probability: p, distances: d, width: plane.width, height: plane.height, rays: configuration.rays,
+                           thresholds: thresholds)
+    }
+
+    /// The label image for given network outputs and thresholds (see ``segment(_:)``). Distances below
+    /// 0 are clamped to 0.
+    public static func labels(probability: [Float], distances: [Float], width: Int, height: Int, rays: Int,
+                              thresholds: StarThresholds) -> LabelImage {
+        var candidates: [StarPolygon] = []
+        for i in 0..<(width * height) where probability[i] > thresholds.probability {
+            let r = (0..<rays).map { max(0, distances[$0 * width * height + i]) }
+            candidates.append(StarPolygon(y: Double(i / width), x: Double(i % width), distances: r, score: probability[i]))
+        }
+        let kept = StarPolygonSelection.suppress(candidates, width: width, height: height, threshold: thresholds.overlap)
+        return StarPolygonSelection.rasterize(kept.map { candidates[$0] }, width: width, height: height)
+    }
+
+    /// Grid search of the thresholds maximising the mean F1 at IoU 0.5 over `validation` (image, truth)
+    /// pairs; ties keep the earlier (lower) value. The network is run once per image.
+    public mutating func optimizeThresholds(_ validation: [(ImagePlane, LabelImage)],
+                                            probabilities: [Float] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+                                            overlaps: [Double] = [0.3, 0.4, 0.5]) -> (thresholds: StarThresholds, f1: Double) {
+        let outputs = validation.map { self.outputs($0.0) }
+        var best = (thresholds: thresholds, f1: -1.0)
+        for o in overlaps {
+            for p in probabilities {
+                let t = StarThresholds(probability: p, overlap: o)
+                var sum = 0.0
+                for (k, (image, truth)) in validation.enumerated() {
+                    let labels = Self.labels(probability: outputs[k].probability, distances: outputs[k].distances,
+                                             width: image.width, height: image.height, rays: configuration.rays, thresholds: t)
+                    sum += (try? InstanceMatching.match(prediction: labels, truth: truth).f1) ?? 0
+                }
+                let f1 = sum / Double(max(1, validation.count))
+                if f1 > best.f1 { best = (t, f1) }
+            }
+        }
+        thresholds = best.thresholds
+        return best
+    }
+
+    @inline(__always) func mirror(_ i: Int, _ n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        var m = i % (2 * n)
+        if m < 0 { m += 2 * n }
+        return m < n ? m : 2 * n - 1 - m
+    }
+
+    // MARK: Model files
+
+    /// The architecture name in model files.
+    public static let architecture = "stardist-unet2d"
+
+    /// Writes the model (weights, configuration, thresholds, normalization, training facts) as safetensors,
+    /// atomically.
+    public func save(to path: String) throws {
+        let c = configuration
+        var training = self.training
+        training["prob_threshold"] = String(thresholds.probability)
+        training["nms_threshold"] = String(thresholds.overlap)
+        let metadata = ModelMetadata(
+            architecture: Self.architecture,
+            hyperparameters: ["depth": String(c.depth), "base_filters": String(c.baseFilters), "rays": String(c.rays),
+                              "features_after_unet": String(c.featuresAfterUNet)],
+            intensityNormalization: ["low_percentile": String(lowPercentile), "high_percentile": String(highPercentile),
+                                     "mapping": "(x - low) / (high - low)"],
+            training: training)
+        try Checkpoint.save(network.parameters, metadata: metadata, to: path)
+    }
+
+    /// Reads a model written by ``save(to:)``; errors name the file.
+    public static func load(from path: String) throws -> StarModel {
+        let file = try SafeTensorsFile.read(from: path)
+        let metadata = try ModelMetadata(flattened: file.metadata, path: path)
+        guard metadata.architecture == architecture else {
+            throw CheckpointError(path: path, reason: "architecture '\(metadata.architecture)' is not a star-convex model ('\(architecture)')")
+        }
+        func int(_ key: String) throws -> Int {
+            guard let v = metadata.hyperparameters[key].flatMap(Int.init), v >= 0 else {
+                throw CheckpointError(path: path, reason: "missing or invalid hparams.\(key)")
+            }
+            return v
+        }
+        let depth = try int("depth"), base = try int("base_filters"), rays = try int("rays"), after = try int("features_after_unet")
+        guard (1...8).contains(depth), (1...1024).contains(base), (3...1024).contains(rays) else {
+            throw CheckpointError(path: path, reason: "implausible hyperparameters depth \(depth), base_filters \(base), rays \(rays)")
+        }
+        let network = StarUNet(StarConfiguration(depth: depth, baseFilters: base, rays: rays, featuresAfterUNet: after))
+        _ = try Checkpoint.load(into: network.parameters, from: path, architecture: architecture)
+        guard let p = metadata.training["prob_threshold"].flatMap(Float.init),
+              let o = metadata.training["nms_threshold"].flatMap(Double.init) else {
+            throw CheckpointError(path: path, reason: "missing training.prob_threshold or training.nms_threshold")
+        }
+        var model = StarModel(network: network, thresholds: StarThresholds(probability: p, overlap: o))
+        model.lowPercentile = metadata.intensityNormalization["low_percentile"].flatMap(Double.init) ?? 1
+        model.highPercentile = metadata.intensityNormalization["high_percentile"].flatMap(Double.init) ?? 99.8
+        model.training = metadata.training.filter { $0.key != "prob_threshold" && $0.key != "nms_threshold" }
+        return model
+    }
+}

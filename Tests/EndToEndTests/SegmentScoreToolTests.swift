@@ -1,0 +1,181 @@
+import Foundation
+import MicroscopyIO
+import Testing
+
+/// sn-segment and sn-score run as built binaries: the synth → segment → score chain, the output label
+/// types, and the error paths.
+@Suite struct SegmentScoreToolTests {
+    /// The TSV printed by sn-score: header cells and rows keyed by name.
+    struct Table {
+        var header: [String]
+        var rows: [String: [String: String]]
+        var order: [String]
+        init(_ text: String) {
+            let lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+            header = lines.first ?? []
+            rows = [:]
+            order = []
+            for cells in lines.dropFirst() {
+                rows[cells[0]] = Dictionary(uniqueKeysWithValues: zip(header, cells))
+                order.append(cells[0])
+            }
+        }
+        func value(_ row: String, _ column: String) -> Double? { rows[row]?[column].flatMap(Double.init) }
+    }
+
+    /// The manifest's SNR column by image name.
+    func manifestSNR(_ folder: String) throws -> [String: Double] {
+        let text = try String(contentsOfFile: folder + "/manifest.tsv", encoding: .utf8)
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: "\t").map(String.init) }
+        let header = lines[0]
+        let name = header.firstIndex(of: "name")!, snr = header.firstIndex(of: "snr")!
+        return Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[name] + ".tif", Double($0[snr])!) })
+    }
+
+    @Test func synthSegmentScoreChain() throws {
+        let dir = try ToolRunner.temporaryFolder("segment-chain")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let syn = dir.appendingPathComponent("syn").path, masks = dir.appendingPathComponent("masks").path
+        let synth = try ToolRunner.run("sn-synth", ["--style", "target", "--count", "6", "--size", "128", "--seed", "3", "--out", syn])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let segment = try ToolRunner.run("sn-segment", ["--method", "otsu", "--out", masks], stdin: synth.stdout)
+        #expect(segment.status == 0, "\(segment.stderr)")
+        #expect(segment.lines == (0..<6).map { "\(masks)/target_000\($0).tif" })
+        for path in segment.lines {
+            let file = try ImageFile(path: path)
+            #expect(file.sampleType() == .uint16)
+            #expect(try file.labels().maximumLabel > 0)
+        }
+        let score = try ToolRunner.run("sn-score", ["--truth", syn + "/masks", "--images", syn + "/images"], stdin: segment.stdout)
+        #expect(score.status == 0, "\(score.stderr)")
+        #expect(score.stderr.isEmpty)
+        let table = Table(score.stdout)
+        #expect(table.header == ["name", "iou", "n_true", "n_pred", "tp", "fp", "fn", "precision", "recall", "f1",
+                                 "accuracy", "mean_matched_iou", "panoptic_quality", "snr"])
+        #expect(table.order == (0..<6).map { "target_000\($0).tif" } + ["summary"])
+        // Target-style images are easy for Otsu (docs/synthetic-data.md: geometric-mean IoU ≈ 0.92).
+        let gm = try #require(table.value("summary", "iou"))
+        #expect(gm > 0.85 && gm <= 1, "\(score.stdout)")
+        let ious = (0..<6).compactMap { table.value("target_000\($0).tif", "iou") }
+        #expect(abs(exp(ious.map(log).reduce(0, +) / 6) - gm) < 1e-5)
+        let f1s = (0..<6).compactMap { table.value("target_000\($0).tif", "f1") }
+        #expect(abs(f1s.reduce(0, +) / 6 - table.value("summary", "f1")!) < 1e-5)
+        // SNR agrees with sn-synth's manifest (same definition; the manifest has 3 decimals).
+        let manifest = try manifestSNR(syn)
+        var snrs: [Double] = []
+        for name in table.order.dropLast() {
+            let snr = try #require(table.value(name, "snr"))
+            #expect(abs(snr - manifest[name]!) < 1.5e-3, "\(name): \(snr) vs manifest \(manifest[name]!)")
+            snrs.append(snr)
+        }
+        snrs.sort()
+        #expect(abs(table.value("summary", "snr")! - (snrs[2] + snrs[3]) / 2) < 1e-5)
+
+        // --json carries the same numbers.
+        let json = try ToolRunner.run("sn-score", ["--truth", syn + "/masks", "--json"], stdin: segment.stdout)
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let images = try #require(object["images"] as? [[String: Any]])
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(images.count == 6)
+        #expect(images.first?["name"] as? String == "target_0000.tif")
+        #expect(abs((summary["geometric_mean_iou"] as? Double ?? -1) - gm) < 1e-5)
+        #expect(summary["median_snr"] == nil)
+
+        // Adaptive thresholding runs on the same images and finds the nuclei too.
+        let adaptive = try ToolRunner.run("sn-segment", ["--method", "adaptive", "--out", dir.appendingPathComponent("adaptive").path],
+                                          stdin: synth.stdout)
+        #expect(adaptive.status == 0, "\(adaptive.stderr)")
+        let adaptiveScore = try ToolRunner.run("sn-score", ["--truth", syn + "/masks"], stdin: adaptive.stdout)
+        #expect(Table(adaptiveScore.stdout).value("summary", "iou")! > 0.6, "\(adaptiveScore.stdout)")
+    }
+
+    @Test func sizeMismatchNamesBothFilesAndOtherImagesAreScored() throws {
+        let dir = try ToolRunner.temporaryFolder("score-size")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pred = dir.appendingPathComponent("pred").path, truth = dir.appendingPathComponent("truth").path
+        try FileManager.default.createDirectory(atPath: pred, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: truth, withIntermediateDirectories: true)
+        var a = LabelImage(width: 20, height: 10)
+        a.labels[5] = 1
+        try writeLabels(a, to: pred + "/a.tif")
+        try writeLabels(LabelImage(width: 10, height: 20), to: truth + "/a.tif")
+        try writeLabels(a, to: pred + "/b.tif")
+        try writeLabels(a, to: truth + "/b.tif")
+        try writeLabels(a, to: pred + "/c.tif")            // no truth
+        let r = try ToolRunner.run("sn-score", ["--truth", truth, pred + "/a.tif", pred + "/b.tif", pred + "/c.tif"])
+        #expect(r.status == 1)
+        let errors = r.stderr.split(separator: "\n").map(String.init)
+        #expect(errors.count == 2, "\(r.stderr)")
+        #expect(errors[0] == "sn-score: error: \(pred)/a.tif: prediction is 20 x 10 px but truth \(truth)/a.tif is 10 x 20 px")
+        #expect(errors[1].hasPrefix("sn-score: error: \(pred)/c.tif: no truth \(truth)/c.tif"))
+        let table = Table(r.stdout)
+        #expect(table.order == ["b.tif", "summary"])
+        #expect(table.value("b.tif", "iou") == 1 && table.value("b.tif", "f1") == 1)
+    }
+
+    @Test func moreThan65535ObjectsAreWrittenAsUInt32() throws {
+        let dir = try ToolRunner.temporaryFolder("segment-uint32")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Isolated bright pixels on a 2-px grid: 260 x 256 = 66,560 objects (not 8-adjacent).
+        let w = 520, h = 512
+        var pixels = [Float](repeating: 100, count: w * h)
+        for y in stride(from: 0, to: h, by: 2) { for x in stride(from: 0, to: w, by: 2) { pixels[y * w + x] = 1000 } }
+        let input = dir.appendingPathComponent("dots.tif").path
+        try writeTIFF(ImagePlane(width: w, height: h, pixels: pixels, sampleType: .uint16), to: input)
+        let out = dir.appendingPathComponent("out").path
+        let r = try ToolRunner.run("sn-segment", ["--out", out, input])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.lines == [out + "/dots.tif"])
+        let file = try ImageFile(path: out + "/dots.tif")
+        #expect(file.sampleType() == nil)        // not an 8/16-bit intensity page: 32-bit labels
+        let labels = try file.labels()
+        #expect(labels.maximumLabel == 66_560)
+        #expect(labels.labels[0] == 1 && labels.labels[2] == 2 && labels.labels[1] == 0)
+    }
+
+    @Test func constantAndBadInputs() throws {
+        let dir = try ToolRunner.temporaryFolder("segment-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let flat = dir.appendingPathComponent("flat.tif").path
+        try writeTIFF(ImagePlane(width: 16, height: 8, repeating: 500, sampleType: .uint16), to: flat)
+        let junk = dir.appendingPathComponent("junk.tif").path
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: junk))
+        let out = dir.appendingPathComponent("out").path
+        let r = try ToolRunner.run("sn-segment", ["--out", out, junk, flat])
+        #expect(r.status == 1)
+        #expect(r.lines == [out + "/flat.tif"])
+        #expect(r.stderr.hasPrefix("sn-segment: error: \(junk): "))
+        #expect(try readLabels(out + "/flat.tif").maximumLabel == 0)   // a constant image has no foreground
+        #expect(!FileManager.default.fileExists(atPath: out + "/junk.tif"))
+
+        let usage = try ToolRunner.run("sn-segment", ["--out", out, "--method", "adaptive", "--block-size", "8", flat])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.hasPrefix("sn-segment: error: --block-size must be odd"))
+        let noTruth = try ToolRunner.run("sn-score", [flat])
+        #expect(noTruth.status == 2)
+    }
+
+    /// `--method star` needs a readable model file; problems are usage errors naming the file, and
+    /// nothing is written.
+    @Test func starMethodModelErrors() throws {
+        let dir = try ToolRunner.temporaryFolder("segment-star")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = dir.appendingPathComponent("a.tif").path
+        try writeTIFF(ImagePlane(width: 16, height: 16, repeating: 5, sampleType: .uint16), to: image)
+        let out = dir.appendingPathComponent("out").path
+        let noModel = try ToolRunner.run("sn-segment", ["--method", "star", "--out", out, image])
+        #expect(noModel.status == 2)
+        #expect(noModel.stderr.hasPrefix("sn-segment: error: --method star needs --model FILE"))
+        let bogus = dir.appendingPathComponent("bogus.safetensors").path
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: bogus))
+        let bad = try ToolRunner.run("sn-segment", ["--method", "star", "--model", bogus, "--out", out, image])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("sn-segment: error: \(bogus): "), "\(bad.stderr)")
+        let missing = try ToolRunner.run("sn-segment", ["--method", "star", "--model", bogus + ".none", "--out", out, image])
+        #expect(missing.status == 2 && missing.stderr.contains(bogus + ".none"))
+        let wrong = try ToolRunner.run("sn-segment", ["--method", "otsu", "--model", bogus, "--out", out, image])
+        #expect(wrong.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: out + "/a.tif"))
+    }
+}

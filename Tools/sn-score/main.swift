@@ -1,0 +1,175 @@
+// sn-score: score predicted instance label images against ground-truth labels (foreground IoU, instance
+// matching at an IoU threshold) and, optionally, the images' SNR; prints a TSV table or JSON.
+import Foundation
+import Metrics
+import MicroscopyIO
+import ToolSupport
+
+var spec = CommandSpec(
+    name: "sn-score",
+    summary: "Score predicted label images against the truth: foreground IoU, F1 at an IoU threshold, panoptic quality, SNR.",
+    positionalUsage: "[PREDICTION ...]",
+    discussion: """
+    INPUTS: predicted label images as arguments; with none, or with '-', one path a line is read from stdin
+    (so sn-segment ... | sn-score --truth DIR works). Each prediction NAME is paired with the truth
+    DIR/NAME (or, failing that, DIR/STEM.tif, .tiff or .png); with --images IDIR, also with the intensity
+    image IDIR/NAME (same rule) for the SNR column. Images must be single 2-D planes of equal size.
+
+    OUTPUT (stdout): a TSV table, one row per scored image in input order, then a row named 'summary':
+      name iou n_true n_pred tp fp fn precision recall f1 accuracy mean_matched_iou panoptic_quality [snr]
+    iou = |S & G| / |S | G| of the foregrounds (1 when both are empty). Matching: one-to-one, maximising
+    the number of pairs with IoU >= --threshold and then their summed IoU (as stardist.matching);
+    precision, recall, f1, accuracy = TP/(TP+FP+FN), mean_matched_iou (over TP), panoptic_quality; every
+    ratio is 0 when TP = 0. snr = (max inside the truth's nuclei - mean background) / std background.
+    Summary row: iou = geometric mean of the per-image IoUs (an IoU of 0 counts as 1e-6), f1 = mean F1,
+    snr = median SNR; counts are totals; the other ratios are means over the images. With --json, the
+    same as one JSON object instead.
+
+    Errors (missing truth, different sizes, unreadable files) are reported on stderr, one line naming the
+    file(s), and the image is left out of the table and the summary.
+
+    EXIT STATUS: 0 all images scored, 1 some failed (reported, the rest scored), 2 usage error.
+
+    EXAMPLE:
+      sn-segment --method otsu --out pred syn/images/*.tif | sn-score --truth syn/masks --images syn/images
+    """)
+let truthKey = spec.optionalOption("truth", as: String.self, help: "Folder of ground-truth label images. Required.")
+let imagesKey = spec.optionalOption("images", as: String.self, help: "Folder of the intensity images: adds the SNR column.")
+let thresholdKey = spec.option("threshold", default: 0.5, help: "IoU threshold of a match, in (0, 1].")
+let jsonKey = spec.flag("json", help: "Print JSON instead of TSV.")
+
+let args = spec.parseOrExit()
+guard let truthDir = args[truthKey] else { spec.usageExit("--truth DIR is required") }
+let threshold = args[thresholdKey]
+guard threshold > 0 && threshold <= 1 else { spec.usageExit("--threshold must be in (0, 1], got \(threshold)") }
+for (name, dir) in [("truth", truthDir), ("images", args[imagesKey])] {
+    guard let dir else { continue }
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+        spec.usageExit("--\(name) \(dir): no such folder")
+    }
+}
+let inputs = spec.inputsOrExit(args)
+
+/// The file in `dir` that pairs with `input`: same file name, else same stem with .tif/.tiff/.png.
+func partner(of input: String, in dir: String, role: String) throws -> String {
+    let candidates = [PathName.fileName(input)] + ["tif", "tiff", "png"].map { PathName.stem(input) + "." + $0 }
+    for name in candidates {
+        let path = PathName.join(dir, name)
+        if FileManager.default.fileExists(atPath: path) { return path }
+    }
+    throw ToolError("\(input): no \(role) \(PathName.join(dir, PathName.fileName(input))) (nor \(PathName.stem(input)).tif/.tiff/.png)")
+}
+
+/// The single 2-D plane of `path` as labels, refusing stacks.
+func singleLabels(_ path: String) throws -> LabelImage {
+    let file = try ImageFile(path: path)
+    guard file.dimensions.planeCount == 1 else {
+        throw ToolError("\(path): has \(file.dimensions.planeCount) planes; sn-score compares single 2-D label images (extract one with sn-convert --labels --z/--t)")
+    }
+    return try file.labels(page: 0)
+}
+
+struct Row: Codable {
+    var name: String
+    var iou: Double
+    var n_true: Int, n_pred: Int, tp: Int, fp: Int, fn: Int
+    var precision: Double, recall: Double, f1: Double, accuracy: Double
+    var mean_matched_iou: Double, panoptic_quality: Double
+    var snr: Double?
+}
+
+func score(_ input: String) throws -> Row {
+    let prediction = try singleLabels(input)
+    let truthPath = try partner(of: input, in: truthDir, role: "truth")
+    let truth = try singleLabels(truthPath)
+    guard prediction.width == truth.width && prediction.height == truth.height else {
+        throw ToolError("\(input): prediction is \(prediction.width) x \(prediction.height) px but truth \(truthPath) is \(truth.width) x \(truth.height) px")
+    }
+    let iou = try Scores.foregroundIoU(prediction: prediction, truth: truth)
+    let m = try InstanceMatching.match(prediction: prediction, truth: truth, threshold: threshold)
+    var snr: Double? = nil
+    if let imagesDir = args[imagesKey] {
+        let imagePath = try partner(of: input, in: imagesDir, role: "image")
+        let file = try ImageFile(path: imagePath)
+        guard file.dimensions.planeCount == 1 else {
+            throw ToolError("\(imagePath): has \(file.dimensions.planeCount) planes; the SNR needs a single 2-D image")
+        }
+        let image = try file.plane(page: 0)
+        guard image.width == truth.width && image.height == truth.height else {
+            throw ToolError("\(imagePath): image is \(image.width) x \(image.height) px but truth \(truthPath) is \(truth.width) x \(truth.height) px")
+        }
+        snr = try Scores.signalToNoise(image: image, truth: truth)
+    }
+    return Row(name: PathName.fileName(input), iou: iou, n_true: m.nTrue, n_pred: m.nPred, tp: m.tp, fp: m.fp, fn: m.fn,
+               precision: m.precision, recall: m.recall, f1: m.f1, accuracy: m.accuracy,
+               mean_matched_iou: m.meanMatchedIoU, panoptic_quality: m.panopticQuality, snr: snr)
+}
+
+var rows: [Row] = []
+var batch = Batch(tool: spec.name)
+for input in inputs {
+    batch.process(input) {
+        rows.append(try score(input))
+        return []
+    }
+}
+
+struct Summary: Codable {
+    var images: Int
+    var geometric_mean_iou: Double?
+    var mean_f1: Double?
+    var median_snr: Double?
+    var n_true: Int, n_pred: Int, tp: Int, fp: Int, fn: Int
+    var mean_precision: Double?, mean_recall: Double?, mean_accuracy: Double?
+    var mean_matched_iou: Double?, mean_panoptic_quality: Double?
+}
+let summary = Summary(
+    images: rows.count,
+    geometric_mean_iou: Scores.geometricMean(rows.map(\.iou)),
+    mean_f1: Scores.mean(rows.map(\.f1)),
+    median_snr: Scores.median(rows.compactMap(\.snr)),
+    n_true: rows.reduce(0) { $0 + $1.n_true }, n_pred: rows.reduce(0) { $0 + $1.n_pred },
+    tp: rows.reduce(0) { $0 + $1.tp }, fp: rows.reduce(0) { $0 + $1.fp }, fn: rows.reduce(0) { $0 + $1.fn },
+    mean_precision: Scores.mean(rows.map(\.precision)), mean_recall: Scores.mean(rows.map(\.recall)),
+    mean_accuracy: Scores.mean(rows.map(\.accuracy)), mean_matched_iou: Scores.mean(rows.map(\.mean_matched_iou)),
+    mean_panoptic_quality: Scores.mean(rows.map(\.panoptic_quality)))
+
+struct Report: Codable {
+    var threshold: Double
+    var images: [Row]
+    var summary: Summary
+}
+
+if args[jsonKey] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    do {
+        let data = try encoder.encode(Report(threshold: threshold, images: rows, summary: summary))
+        writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+    } catch {
+        batch.diagnostics.error("cannot encode the JSON report: \(error)")
+        exitProcess(.someInputsFailed)
+    }
+} else {
+    let withSNR = args[imagesKey] != nil
+    func f(_ v: Double?) -> String { v.map { String(format: "%.6f", $0) } ?? "NA" }
+    var header = ["name", "iou", "n_true", "n_pred", "tp", "fp", "fn", "precision", "recall", "f1", "accuracy",
+                  "mean_matched_iou", "panoptic_quality"]
+    if withSNR { header.append("snr") }
+    var text = header.joined(separator: "\t") + "\n"
+    for r in rows {
+        var cells = [r.name, f(r.iou), "\(r.n_true)", "\(r.n_pred)", "\(r.tp)", "\(r.fp)", "\(r.fn)", f(r.precision),
+                     f(r.recall), f(r.f1), f(r.accuracy), f(r.mean_matched_iou), f(r.panoptic_quality)]
+        if withSNR { cells.append(f(r.snr)) }
+        text += cells.joined(separator: "\t") + "\n"
+    }
+    var cells = ["summary", f(summary.geometric_mean_iou), "\(summary.n_true)", "\(summary.n_pred)", "\(summary.tp)",
+                 "\(summary.fp)", "\(summary.fn)", f(summary.mean_precision), f(summary.mean_recall), f(summary.mean_f1),
+                 f(summary.mean_accuracy), f(summary.mean_matched_iou), f(summary.mean_panoptic_quality)]
+    if withSNR { cells.append(f(summary.median_snr)) }
+    text += cells.joined(separator: "\t") + "\n"
+    writeStdout(text)
+}
+batch.exit()

@@ -1,0 +1,137 @@
+// sn-segment: segment nuclei in fluorescence images with fixed parameters and write instance label images.
+//
+// Methods: global Otsu (the paper's fixed-parameter baseline) and an adaptive local-mean threshold, each
+// followed by connected-component labelling; optional hole filling and small-object removal.
+import MicroscopyIO
+import Segmentation
+import StarSegmentation
+import ToolSupport
+
+enum MethodOption: String, ArgumentChoice { case otsu, adaptive, star }
+enum ConnectivityOption: String, ArgumentChoice, CustomStringConvertible {
+    case four = "4", eight = "8"
+    var description: String { rawValue }
+    var connectivity: Connectivity { self == .four ? .four : .eight }
+}
+enum Compression: String, ArgumentChoice { case none, lzw, deflate }
+
+var spec = CommandSpec(
+    name: "sn-segment",
+    summary: "Segment nuclei with fixed parameters (global Otsu, an adaptive local threshold, or star-convex polygons) into instance labels.",
+    positionalUsage: "[IMAGE ...]",
+    discussion: """
+    INPUTS: images (TIFF, OME-TIFF, ImageJ hyperstacks, PNG) as arguments; with none, or with '-', one path
+    a line is read from stdin. Every plane (Z slice, time point) of --channel is segmented on its own.
+    OUTPUTS: DIR/NAME.tif for each input NAME: instance labels, 0 = background, 1..K nuclei numbered in
+    raster order of their first pixel; uint16, or uint32 when an image has more than 65535 objects. A
+    stack gives a label stack of the same Z/T shape. Each written path is printed on stdout.
+
+    Methods (docs/segmentation.md):
+      otsu      global Otsu threshold, foreground = pixel > threshold. 8/16-bit images use their exact
+                integer histogram (all 65536 levels), float32 images 256 equal bins between min and max
+                (scikit-image's threshold_otsu). A constant image has no foreground.
+      adaptive  pixel > mean of its BxB neighbourhood (mirrored borders) + C * (p99.8 - p1), with
+                B = --block-size, C = --contrast and p the image's intensity percentiles.
+      star      star-convex polygons predicted by a U-Net (StarDist-style) from --model FILE (a safetensors
+                file holding the network, its probability and NMS thresholds and its 1/99.8 % percentile
+                normalization); images larger than 512 px are predicted in overlapping tiles. No default
+                model ships yet: --model is required (docs/segmentation.md).
+    For otsu and adaptive: connected components (--connectivity), optionally hole filling (--fill-holes,
+    before labelling); for every method, removal of objects smaller than --min-area pixels (labels
+    renumbered 1..K).
+
+    EXIT STATUS: 0 all inputs segmented, 1 some inputs failed (reported on stderr, the rest segmented),
+    2 usage error.
+
+    EXAMPLE: segment a synthetic set and score it against its masks
+      sn-synth --style target --count 20 --out syn | sn-segment --method otsu --out masks | sn-score --truth syn/masks
+    """)
+let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (created if missing). Required.")
+let methodKey = spec.option("method", default: MethodOption.otsu, help: "Threshold method.")
+let connectivityKey = spec.option("connectivity", default: ConnectivityOption.eight,
+                                  help: "Pixel adjacency of objects: 4 (edges) or 8 (edges and corners).")
+let fillKey = spec.flag("fill-holes", help: "Fill background regions enclosed by foreground before labelling.")
+let minAreaKey = spec.option("min-area", default: 0, help: "Remove objects with fewer pixels (0 = keep all).")
+let blockKey = spec.option("block-size", default: 51, help: "adaptive: side of the neighbourhood, px (odd, >= 3).")
+let contrastKey = spec.option("contrast", default: 0.15,
+                              help: "adaptive: margin above the local mean, as a fraction of the 1-99.8 % intensity range.")
+let modelKey = spec.optionalOption("model", as: String.self, help: "star: the model file (.safetensors).")
+let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
+let compressionKey = spec.option("compression", default: Compression.deflate, help: "TIFF compression.")
+
+let args = spec.parseOrExit()
+guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
+guard args[minAreaKey] >= 0 else { spec.usageExit("--min-area must be 0 or more, got \(args[minAreaKey])") }
+guard args[channelKey] >= 0 else { spec.usageExit("--channel must be 0 or more, got \(args[channelKey])") }
+let blockSize = args[blockKey]
+guard blockSize >= 3 && blockSize % 2 == 1 && blockSize <= 4097 else {
+    spec.usageExit("--block-size must be odd and 3...4097, got \(blockSize)")
+}
+let contrast = args[contrastKey]
+guard contrast.isFinite && abs(contrast) <= 10 else { spec.usageExit("--contrast must be a number in [-10, 10], got \(contrast)") }
+let method: ThresholdMethod = switch args[methodKey] {
+case .otsu, .star: .otsu
+case .adaptive: .adaptive(LocalMeanThreshold(blockSize: blockSize, contrast: Float(contrast)))
+}
+let segmenter = ThresholdSegmenter(method: method, connectivity: args[connectivityKey].connectivity,
+                                   fillHoles: args[fillKey], minimumArea: args[minAreaKey])
+var starModel: StarModel? = nil
+if args[methodKey] == .star {
+    guard let modelPath = args[modelKey] else {
+        spec.usageExit("--method star needs --model FILE (no default star model is shipped yet; see docs/segmentation.md)")
+    }
+    do {
+        starModel = try StarModel.load(from: modelPath)
+    } catch {
+        spec.usageExit("\(error)")
+    }
+} else if args[modelKey] != nil {
+    spec.usageExit("--model applies to --method star only")
+}
+
+/// Segments one plane with the chosen method.
+func segmentPlane(_ plane: ImagePlane) -> LabelImage {
+    guard let model = starModel else { return segmenter.segment(plane) }
+    let labels = model.segment(plane)
+    return args[minAreaKey] > 1 ? Morphology.removeSmallObjects(labels, minimumArea: args[minAreaKey]) : labels
+}
+let compression: TIFFCompression = switch args[compressionKey] {
+case .none: .none
+case .lzw: .lzw
+case .deflate: .deflate
+}
+let inputs = spec.inputsOrExit(args)
+var output: OutputDirectory
+do {
+    output = try OutputDirectory(outPath)
+} catch {
+    spec.usageExit("\(error)")
+}
+
+func segment(_ input: String) throws -> [String] {
+    let file = try ImageFile(path: input)
+    let dims = file.dimensions
+    let channel = args[channelKey]
+    guard channel < dims.sizeC else {
+        throw ToolError("\(input): --channel \(channel) is out of range (the file has channels 0...\(dims.sizeC - 1))")
+    }
+    // T outer, Z inner: the order of an ImageJ hyperstack with one channel.
+    var labels: [LabelImage] = []
+    for t in 0..<dims.sizeT {
+        for z in 0..<dims.sizeZ {
+            labels.append(segmentPlane(try file.plane(channel: channel, z: z, t: t)))
+        }
+    }
+    let layout: HyperstackLayout? = labels.count > 1
+        ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
+    let destination = try output.destination(for: input, newExtension: "tif")
+    // nil sample type: uint16 when every label fits, else uint32.
+    try writeLabels(labels, to: destination, compression: compression, layout: layout)
+    return [destination]
+}
+
+var batch = Batch(tool: spec.name)
+for input in inputs {
+    batch.process(input) { try segment(input) }
+}
+batch.exit()
