@@ -1,7 +1,8 @@
 // swift-tools-version:5.10
 // Synthesis: synthetic fluorescence nuclei images with instance masks (randomly placed ellipses and
 // star-convex shapes, widefield optics, a photon-counting camera) in a low-light "source" style
-// and a high-saliency "target" style. Pure Swift on plain arrays; no dependencies.
+// and a high-saliency "target" style. Pure Swift on plain arrays; depends only on Metrics, for the
+// paper's SNR written to manifests.
 import PackageDescription
 
 let package = Package(
@@ -9,7 +10,10 @@ let package = Package(
     products: [
         .library(name: "Synthesis", targets: ["Synthesis"]),
     ],
+    dependencies: [
+        .package(path: "../Metrics"),
+    ],
     targets: [
-        .target(name: "Synthesis"),
+        .target(name: "Synthesis", dependencies: [.product(name: "Metrics", package: "Metrics")]),
     ]
 )

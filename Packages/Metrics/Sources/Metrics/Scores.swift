@@ -50,12 +50,20 @@ public enum Scores {
         guard image.width == truth.width && image.height == truth.height else {
             throw MetricsError.sizeMismatch(prediction: (image.width, image.height), truth: (truth.width, truth.height))
         }
+        return signalToNoise(labels: truth.labels) { Double(image.pixels[$0]) }
+    }
+
+    /// The paper's SNR (see ``signalToNoise(image:truth:)``) over pixels of any storage: `intensity(i)` is
+    /// the intensity of pixel `i` in `0..<labels.count`, `labels[i]` its instance label (0 = background).
+    /// Used by `Synthesis` for its manifests, so that both packages share one definition.
+    /// Welford's single pass; non-finite intensities are skipped.
+    public static func signalToNoise(labels: [UInt32], intensity: (Int) -> Double) -> Double? {
         var maximum = -Double.infinity
         var n = 0.0, mean = 0.0, m2 = 0.0
-        for i in image.pixels.indices {
-            let v = Double(image.pixels[i])
+        for i in labels.indices {
+            let v = intensity(i)
             guard v.isFinite else { continue }
-            if truth.labels[i] != 0 {
+            if labels[i] != 0 {
                 maximum = max(maximum, v)
             } else {
                 n += 1

@@ -1,3 +1,4 @@
+import Metrics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -263,33 +264,15 @@ public enum SaliencyMeasures {
     /// The paper's signal-to-noise ratio, SNR = (m − μ_B) / σ_B, with m the largest intensity inside
     /// the nuclei masks (label > 0), μ_B and σ_B the mean and (population) standard deviation of the
     /// background (label = 0). Nil when there are no nucleus or no background pixels or σ_B = 0.
+    /// The definition lives in `Metrics` (``Scores/signalToNoise(labels:intensity:)``), shared with `sn-score`.
     public static func signalToNoise(_ pixels: [UInt16], labels: [UInt32]) -> Double? {
-        signalToNoise(count: pixels.count, labels: labels) { Double(pixels[$0]) }
+        precondition(labels.count == pixels.count, "signalToNoise: \(pixels.count) pixels but \(labels.count) labels")
+        return Scores.signalToNoise(labels: labels) { Double(pixels[$0]) }
     }
 
     /// ``signalToNoise(_:labels:)`` for intensities given as `Float`.
     public static func signalToNoise(_ pixels: [Float], labels: [UInt32]) -> Double? {
-        signalToNoise(count: pixels.count, labels: labels) { Double(pixels[$0]) }
-    }
-
-    static func signalToNoise(count: Int, labels: [UInt32], value: (Int) -> Double) -> Double? {
-        precondition(labels.count == count, "signalToNoise: \(count) pixels but \(labels.count) labels")
-        var maximum = -Double.infinity
-        var n = 0.0, mean = 0.0, m2 = 0.0
-        for p in 0..<count {
-            let v = value(p)
-            if labels[p] > 0 {
-                maximum = max(maximum, v)
-            } else {
-                n += 1
-                let d = v - mean
-                mean += d / n
-                m2 += d * (v - mean)
-            }
-        }
-        guard maximum.isFinite, n > 0 else { return nil }
-        let std = (m2 / n).squareRoot()
-        guard std > 0 else { return nil }
-        return (maximum - mean) / std
+        precondition(labels.count == pixels.count, "signalToNoise: \(pixels.count) pixels but \(labels.count) labels")
+        return Scores.signalToNoise(labels: labels) { Double(pixels[$0]) }
     }
 }
