@@ -7,7 +7,8 @@ import ToolSupport
 
 enum OutputFormat: String, ArgumentChoice { case tif, png }
 enum OutputType: String, ArgumentChoice { case same, uint8, uint16, float32 }
-enum Compression: String, ArgumentChoice { case none, lzw, deflate }
+/// `--compression none|lzw|deflate` reads MicroscopyIO's enum directly (its raw values are the spellings).
+extension TIFFCompression: @retroactive ArgumentChoice {}
 
 var spec = CommandSpec(
     name: "sn-convert",
@@ -38,7 +39,7 @@ let typeKey = spec.option("type", default: OutputType.same, help: "Output sample
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let zKey = spec.optionalOption("z", as: Int.self, help: "Only this Z slice (0-based); default: all.")
 let tKey = spec.optionalOption("t", as: Int.self, help: "Only this time point (0-based); default: all.")
-let compressionKey = spec.option("compression", default: Compression.deflate, help: "TIFF compression.")
+let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 let labelsKey = spec.flag("labels", help: "Treat planes as instance labels (lossless uint16/uint32).")
 
 let args = spec.parseOrExit()
@@ -54,19 +55,10 @@ if args[labelsKey] && outputType != .same {
 if format == .png && outputType == .float32 {
     spec.usageExit("PNG stores 8- or 16-bit integers; use --format tif for --type float32")
 }
-let compression: TIFFCompression = switch args[compressionKey] {
-case .none: .none
-case .lzw: .lzw
-case .deflate: .deflate
-}
+let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)
 
-var output: OutputDirectory
-do {
-    output = try OutputDirectory(outPath)
-} catch {
-    spec.usageExit("\(error)")
-}
+var output = spec.outputDirectoryOrExit(outPath)
 
 /// The (z, t) pairs selected in `dims`, T outer and Z inner.
 func selectedPlanes(_ dims: StackDimensions, file: String) throws -> [(z: Int, t: Int)] {

@@ -13,7 +13,8 @@ enum ConnectivityOption: String, ArgumentChoice, CustomStringConvertible {
     var description: String { rawValue }
     var connectivity: Connectivity { self == .four ? .four : .eight }
 }
-enum Compression: String, ArgumentChoice { case none, lzw, deflate }
+/// `--compression none|lzw|deflate` reads MicroscopyIO's enum directly (its raw values are the spellings).
+extension TIFFCompression: @retroactive ArgumentChoice {}
 
 var spec = CommandSpec(
     name: "sn-segment",
@@ -57,7 +58,7 @@ let contrastKey = spec.option("contrast", default: 0.15,
                               help: "adaptive: margin above the local mean, as a fraction of the 1-99.8 % intensity range.")
 let modelKey = spec.optionalOption("model", as: String.self, help: "star: the model file (.safetensors).")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
-let compressionKey = spec.option("compression", default: Compression.deflate, help: "TIFF compression.")
+let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 
 let args = spec.parseOrExit()
 guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
@@ -95,18 +96,9 @@ func segmentPlane(_ plane: ImagePlane) -> LabelImage {
     let labels = model.segment(plane)
     return args[minAreaKey] > 1 ? Morphology.removeSmallObjects(labels, minimumArea: args[minAreaKey]) : labels
 }
-let compression: TIFFCompression = switch args[compressionKey] {
-case .none: .none
-case .lzw: .lzw
-case .deflate: .deflate
-}
+let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)
-var output: OutputDirectory
-do {
-    output = try OutputDirectory(outPath)
-} catch {
-    spec.usageExit("\(error)")
-}
+var output = spec.outputDirectoryOrExit(outPath)
 
 func segment(_ input: String) throws -> [String] {
     let file = try ImageFile(path: input)

@@ -10,7 +10,8 @@ enum StyleOption: String, ArgumentChoice {
     case source, target
     var style: SynthesisStyle { self == .source ? .source : .target }
 }
-enum Compression: String, ArgumentChoice { case none, lzw, deflate }
+/// `--compression none|lzw|deflate` reads MicroscopyIO's enum directly (its raw values are the spellings).
+extension TIFFCompression: @retroactive ArgumentChoice {}
 
 var spec = CommandSpec(
     name: "sn-synth",
@@ -57,7 +58,7 @@ let diameterKey = spec.optionalOption("diameter", as: Double.self,
 let stackKey = spec.option("stack", default: 1, help: "Z slices per image (1 = 2-D; 2...256 = Z stack whose focus varies from slice to slice).")
 let prefixKey = spec.optionalOption("prefix", as: String.self, help: "File name prefix (default: the style, e.g. source_0000.tif).")
 let threadsKey = spec.option("threads", default: 0, help: "Worker threads (0 = one per core).")
-let compressionKey = spec.option("compression", default: Compression.deflate, help: "TIFF compression.")
+let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 
 let args = spec.parseOrExit()
 guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
@@ -91,11 +92,7 @@ guard !prefix.isEmpty, !prefix.contains("/"), !prefix.hasPrefix("."), !prefix.co
 }
 guard args[threadsKey] >= 0 && args[threadsKey] <= 256 else { spec.usageExit("--threads must be 0...256, got \(args[threadsKey])") }
 let threads = min(count, args[threadsKey] == 0 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : args[threadsKey])
-let compression: TIFFCompression = switch args[compressionKey] {
-case .none: .none
-case .lzw: .lzw
-case .deflate: .deflate
-}
+let compression = args[compressionKey]
 
 let imagesFolder = PathName.join(outPath, "images")
 let masksFolder = PathName.join(outPath, "masks")

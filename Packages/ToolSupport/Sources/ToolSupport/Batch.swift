@@ -58,6 +58,17 @@ public struct OutputDirectory {
     }
 }
 
+extension CommandSpec {
+    /// Opens (creating it if needed) the `--out` folder, or exits with a usage error (2) naming it.
+    public func outputDirectoryOrExit(_ path: String) -> OutputDirectory {
+        do {
+            return try OutputDirectory(path)
+        } catch {
+            usageExit("\(error)")
+        }
+    }
+}
+
 /// An error a tool reports as one line on stderr.
 public struct ToolError: Error, CustomStringConvertible {
     /// The message, naming the file and the reason.
