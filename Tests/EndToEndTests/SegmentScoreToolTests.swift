@@ -32,6 +32,22 @@ import Testing
         return Dictionary(uniqueKeysWithValues: lines.dropFirst().map { ($0[name] + ".tif", Double($0[snr])!) })
     }
 
+    /// The README's chain as one real shell pipeline: all stages start together, and sn-score's --truth folder
+    /// is written by the first stage while sn-score is already running.
+    @Test func synthSegmentScoreShellPipeline() throws {
+        let dir = try ToolRunner.temporaryFolder("segment-pipe")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let d = dir.path
+        let r = try ToolRunner.shell(
+            "set -o pipefail; sn-synth --style target --count 4 --size 96 --seed 3 --out '\(d)/syn' "
+                + "| sn-segment --method otsu --out '\(d)/masks' "
+                + "| sn-score --truth '\(d)/syn/masks' --images '\(d)/syn/images'")
+        #expect(r.status == 0, "\(r.stderr)")
+        let table = Table(r.stdout)
+        #expect(table.order == (0..<4).map { "target_000\($0).tif" } + ["summary"], "\(r.stdout)\n\(r.stderr)")
+        #expect((table.value("summary", "iou") ?? 0) > 0.85)
+    }
+
     @Test func synthSegmentScoreChain() throws {
         let dir = try ToolRunner.temporaryFolder("segment-chain")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -74,6 +74,32 @@ enum ToolRunner {
                       stderr: String(decoding: err.data, as: UTF8.self))
     }
 
+    /// Runs `command` with `bash -c`, the built tools' folder first on `PATH`: a real Unix pipeline,
+    /// whose stages start together and stream into each other.
+    static func shell(_ command: String) throws -> Result {
+        let toolsFolder = try toolURL("sn-convert").deletingLastPathComponent().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", command]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = toolsFolder + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        process.environment = environment
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        try process.run()
+        let group = DispatchGroup()
+        let out = Collected(), err = Collected()
+        DispatchQueue.global().async(group: group) { out.data = outPipe.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { err.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: out.data, as: UTF8.self),
+                      stderr: String(decoding: err.data, as: UTF8.self))
+    }
+
     /// Bytes read by one background reader; `DispatchGroup.wait()` orders the write before the read.
     private final class Collected: @unchecked Sendable { var data = Data() }
 

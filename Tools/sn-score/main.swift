@@ -42,6 +42,9 @@ let args = spec.parseOrExit()
 guard let truthDir = args[truthKey] else { spec.usageExit("--truth DIR is required") }
 let threshold = args[thresholdKey]
 guard threshold > 0 && threshold <= 1 else { spec.usageExit("--threshold must be in (0, 1], got \(threshold)") }
+// Read the inputs first: in a pipeline (sn-synth | sn-segment | sn-score --truth synth/masks) stdin reaches
+// its end only when the upstream tools have finished, so the folders they write exist by then.
+let inputs = spec.inputsOrExit(args)
 for (name, dir) in [("truth", truthDir), ("images", args[imagesKey])] {
     guard let dir else { continue }
     var isDir: ObjCBool = false
@@ -49,7 +52,6 @@ for (name, dir) in [("truth", truthDir), ("images", args[imagesKey])] {
         spec.usageExit("--\(name) \(dir): no such folder")
     }
 }
-let inputs = spec.inputsOrExit(args)
 
 /// The file in `dir` that pairs with `input`: same file name, else same stem with .tif/.tiff/.png.
 func partner(of input: String, in dir: String, role: String) throws -> String {
