@@ -11,76 +11,16 @@ func awayFromZero(_ shape: [Int], seed: UInt64) -> Tensor {
     uniform(shape, seed: seed).map { $0 >= 0 ? 0.1 + 0.9 * $0 : -0.1 + 0.9 * $0 }
 }
 
-/// The result of a finite-difference gradient check.
-struct GradientCheck: CustomStringConvertible {
-    var checked = 0
-    var worst = -Double.infinity
-    var worstDescription = ""
-    var largestAnalytic = 0.0
-    var failures: [String] = []
-    var description: String {
-        "checked \(checked) coordinates (largest |analytic| \(largestAnalytic)), worst excess \(worst): \(worstDescription); failures: \(failures.prefix(5))"
-    }
-}
-
-/// Finite-difference gradient check of `L = Σ r ⊙ f(parameters)` with a fixed random `r`
-/// uniform in [−1, 1) (as NNTests' `checkGradients`, with which it shares the method).
-///
-/// Analytic: the tape's gradients. Numeric: central differences
-/// `(L(p + h·eⱼ) − L(p − h·eⱼ)) / 2h`, the forward in Float32 (the losses compute internally in
-/// Float64 and round their outputs), `L` accumulated in Float64. Up to `samples` coordinates per
-/// parameter (all for small ones), chosen with a seeded generator. Tolerance per coordinate:
-/// `|numeric − analytic| ≤ atol + rtol·|analytic|`; each test states its `atol`, scaled to the
-/// size of its gradients (scalar losses averaged over n pixels have gradients ~1/n), so that a
-/// wrong gradient cannot pass. Also requires some coordinate with `|analytic| > 10·atol`, so
-/// that a check cannot pass on gradients that are all ≈ 0.
+/// Finite-difference gradient check (NN's ``GradientCheck``, the method NNTests uses too) recorded as
+/// test expectations. Each test states its `atol`, scaled to the size of its gradients (scalar losses
+/// averaged over n pixels have gradients ~1/n), so that a wrong gradient cannot pass; it also requires
+/// some coordinate with `|analytic| > 10·atol`, so that a check cannot pass on gradients that are all ≈ 0.
 @discardableResult
 func checkGradients(
     _ parameters: [Parameter], seed: UInt64 = 7, h: Float = 1e-3, atol: Double = 2e-3, rtol: Double = 1e-2,
     samples: Int = 40, sourceLocation: SourceLocation = #_sourceLocation, _ f: (Tape) -> Variable
-) -> GradientCheck {
-    Parameter.zeroGradients(parameters)
-    let tape = Tape()
-    let y = f(tape)
-    let r = uniform(y.shape, seed: seed ^ 0x5eed)
-    tape.backward(from: y, seed: r)
-    func loss() -> Double {
-        let out = f(Tape()).value
-        var s = 0.0
-        for i in 0..<out.count { s += Double(out.scalars[i]) * Double(r.scalars[i]) }
-        return s
-    }
-    var result = GradientCheck()
-    var generator = PhiloxGenerator(seed: seed, stream: 3)
-    for p in parameters {
-        let analytic = p.gradient
-        let n = p.value.count
-        let indices = n <= samples ? Array(0..<n) : (0..<samples).map { _ in Int.random(in: 0..<n, using: &generator) }
-        for j in indices {
-            let original = p.value.scalars[j]
-            var v = p.value
-            v.withUnsafeMutableBufferPointer { $0[j] = original + h }
-            p.value = v
-            let plus = loss()
-            v.withUnsafeMutableBufferPointer { $0[j] = original - h }
-            p.value = v
-            let minus = loss()
-            v.withUnsafeMutableBufferPointer { $0[j] = original }
-            p.value = v
-            // The step actually taken in Float32.
-            let step = Double(original + h) - Double(original - h)
-            let numeric = (plus - minus) / step
-            let a = Double(analytic.scalars[j])
-            let excess = abs(numeric - a) - (atol + rtol * abs(a))
-            result.checked += 1
-            result.largestAnalytic = max(result.largestAnalytic, abs(a))
-            if excess > result.worst {
-                result.worst = excess
-                result.worstDescription = "\(p.name)[\(j)] numeric \(numeric) analytic \(a)"
-            }
-            if excess > 0 { result.failures.append("\(p.name)[\(j)]: numeric \(numeric), analytic \(a)") }
-        }
-    }
+) -> GradientCheck.Result {
+    let result = GradientCheck.run(parameters, seed: seed, h: h, atol: atol, rtol: rtol, samples: samples, f)
     #expect(result.failures.isEmpty, "\(result)", sourceLocation: sourceLocation)
     #expect(result.checked > 0, sourceLocation: sourceLocation)
     #expect(result.largestAnalytic > 10 * atol, "gradients too small for atol \(atol): \(result)", sourceLocation: sourceLocation)

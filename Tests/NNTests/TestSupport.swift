@@ -27,69 +27,15 @@ func distinctValues(_ shape: [Int], seed: UInt64) -> Tensor {
     return Tensor(shape: shape, scalars: values)
 }
 
-/// The result of a finite-difference gradient check.
-struct GradientCheck: CustomStringConvertible {
-    var checked = 0
-    var worst = 0.0
-    var worstDescription = ""
-    var failures: [String] = []
-    var description: String { "checked \(checked) coordinates, worst excess \(worst): \(worstDescription); failures: \(failures.prefix(5))" }
-}
-
-/// Finite-difference gradient check of `L = Σ r ⊙ f(parameters)` with a fixed random `r`
-/// uniform in [−1, 1).
-///
-/// Analytic: the tape's gradients. Numeric: central differences
-/// `(L(p + h·eⱼ) − L(p − h·eⱼ)) / 2h` with `h = 1e-3`, the forward in Float32 and the sum `L`
-/// accumulated in Float64. Up to `samples` coordinates per parameter are checked (all when the
-/// parameter is smaller), chosen with a seeded generator. Tolerance:
-/// `|numeric − analytic| ≤ atol + rtol·|analytic|`, default `atol = 2e-3`, `rtol = 1e-2`: the
-/// Float32 rounding of `L` (≈ 1e-7·Σ|r⊙y|) divided by `2h` stays below 1e-4 for the sizes used,
-/// and the O(h²) truncation error below 1e-5 for these smooth functions (inputs are kept away
-/// from kinks), so a wrong gradient (typically off by O(1)) cannot pass.
+/// Finite-difference gradient check (NN's ``GradientCheck``) recorded as test expectations.
+/// Default tolerance `2e-3 + 1e-2·|analytic|` with `h = 1e-3`: the Float32 rounding of `L` divided by
+/// the step stays below 1e-4 for the sizes used, the O(h²) truncation below 1e-5 for these smooth
+/// functions (inputs are kept away from kinks), so a wrong gradient (off by O(1)) cannot pass.
 func checkGradients(
     _ parameters: [Parameter], seed: UInt64 = 7, h: Float = 1e-3, atol: Double = 2e-3, rtol: Double = 1e-2,
     samples: Int = 40, sourceLocation: SourceLocation = #_sourceLocation, _ f: (Tape) -> Variable
 ) {
-    Parameter.zeroGradients(parameters)
-    let tape = Tape()
-    let y = f(tape)
-    let r = uniform(y.shape, seed: seed ^ 0x5eed)
-    tape.backward(from: y, seed: r)
-    func loss() -> Double {
-        let out = f(Tape()).value
-        var s = 0.0
-        for i in 0..<out.count { s += Double(out.scalars[i]) * Double(r.scalars[i]) }
-        return s
-    }
-    var result = GradientCheck()
-    var generator = PhiloxGenerator(seed: seed, stream: 3)
-    for p in parameters {
-        let analytic = p.gradient
-        let n = p.value.count
-        let indices = n <= samples ? Array(0..<n) : (0..<samples).map { _ in Int.random(in: 0..<n, using: &generator) }
-        for j in indices {
-            let original = p.value.scalars[j]
-            var v = p.value
-            v.withUnsafeMutableBufferPointer { $0[j] = original + h }
-            p.value = v
-            let plus = loss()
-            v.withUnsafeMutableBufferPointer { $0[j] = original - h }
-            p.value = v
-            let minus = loss()
-            v.withUnsafeMutableBufferPointer { $0[j] = original }
-            p.value = v
-            let numeric = (plus - minus) / (2 * Double(h))
-            let a = Double(analytic.scalars[j])
-            let excess = abs(numeric - a) - (atol + rtol * abs(a))
-            result.checked += 1
-            if excess > result.worst || result.worstDescription.isEmpty {
-                result.worst = max(result.worst, excess)
-                result.worstDescription = "\(p.name)[\(j)] numeric \(numeric) analytic \(a)"
-            }
-            if excess > 0 { result.failures.append("\(p.name)[\(j)]: numeric \(numeric), analytic \(a)") }
-        }
-    }
+    let result = GradientCheck.run(parameters, seed: seed, h: h, atol: atol, rtol: rtol, samples: samples, f)
     #expect(result.failures.isEmpty, "\(result)", sourceLocation: sourceLocation)
     #expect(result.checked > 0, sourceLocation: sourceLocation)
 }
