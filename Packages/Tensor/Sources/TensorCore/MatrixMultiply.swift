@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import _CBLAS
 
 /// Thin, typed access to OpenBLAS (`cblas_sgemm`) and its configuration.
@@ -35,6 +38,29 @@ public enum BLAS {
             transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k),
             alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// The busy-wait tools set at start-up: 2¹⁰ cycles (≈ 0.3 µs) instead of OpenBLAS's
+    /// default 2²⁸ (≈ 0.1 s).
+    public static let defaultWorkerSpinTimeoutLog2Cycles = 10
+
+    /// Sets how long OpenBLAS's idle worker threads busy-wait (a `sched_yield` loop) for the
+    /// next call before they sleep: `2^log2Cycles` cycles, clamped by OpenBLAS to 2⁴…2³⁰
+    /// (`OPENBLAS_THREAD_TIMEOUT`). With OpenBLAS's default (2²⁸ cycles, ≈ 0.1 s) a worker keeps
+    /// spinning through the Swift kernels that run between two sgemm calls (Winograd transforms,
+    /// normalisation, im2col…) and takes CPU time from their own threads: on 2 cores the ResNet
+    /// generator forward at 256² took 0.41 s with the default and 0.32 s with a short timeout
+    /// (docs/nn.md). Does nothing when the environment already sets `OPENBLAS_THREAD_TIMEOUT`.
+    ///
+    /// Restarts OpenBLAS's thread server: call it once at start-up, before any BLAS call and
+    /// never while one may run on another thread (so the library does not call it by itself;
+    /// `sn-bench` does, and so should every tool that trains or runs networks).
+    public static func setWorkerSpinTimeout(log2Cycles: Int) {
+        if getenv("OPENBLAS_THREAD_TIMEOUT") != nil { return }
+        setenv("OPENBLAS_THREAD_TIMEOUT", "\(Swift.min(30, Swift.max(4, log2Cycles)))", 1)
+        openblas_read_env()
+        _ = blas_thread_shutdown_()
+        unsetenv("OPENBLAS_THREAD_TIMEOUT")
     }
 
     /// OpenBLAS's build configuration string (`openblas_get_config()`), e.g.

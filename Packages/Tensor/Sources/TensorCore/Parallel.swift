@@ -40,7 +40,8 @@ public enum Parallel {
     /// Initially OpenBLAS's own default (`openblas_get_num_threads()`, which honours the
     /// `OPENBLAS_NUM_THREADS` environment variable and otherwise equals the number of cores).
     /// Setting it also calls `openblas_set_num_threads`, so both halves of the library agree.
-    /// Values below 1 are clamped to 1. This is process-wide state: set it once at start-up
+    /// Values below 1 are clamped to 1. (Tools also call
+    /// ``BLAS/setWorkerSpinTimeout(log2Cycles:)`` at start-up.) This is process-wide state: set it once at start-up
     /// (or in a benchmark between measurements), not concurrently with running kernels.
     public static var threadCount: Int {
         get {

@@ -9,4 +9,9 @@ int openblas_get_num_threads(void);
 // and the name of the kernel set chosen at run time (e.g. "Haswell", "Zen").
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
+// OpenBLAS 0.3.x internals, exported by libopenblas: re-read the OPENBLAS_* environment
+// variables, and stop the thread server (it restarts, with the re-read settings, on the next
+// multi-threaded call). Used by BLAS.setWorkerSpinTimeout to shorten the idle workers' busy-wait.
+void openblas_read_env(void);
+int blas_thread_shutdown_(void);
 #endif

@@ -1,0 +1,398 @@
+/// Which Winograd minimal-filtering algorithm a 3×3 stride-1 convolution uses
+/// (Lavin & Gray 2016, "Fast algorithms for convolutional neural networks").
+///
+/// `F(m×m, 3×3)` computes an `m×m` output tile from an `α×α` input tile, `α = m + 2`, with
+/// `α²` multiplies per (tile, input channel, output channel) instead of `9·m²`:
+/// 2.25× fewer for `F(2×2,3×3)` (α = 4), 4× fewer for `F(4×4,3×3)` (α = 6).
+public enum WinogradVariant: Sendable, Hashable, CaseIterable {
+    /// `F(2×2, 3×3)`: 16 transform-domain GEMMs; error within a few ulps of the direct sum.
+    case f2x2
+    /// `F(4×4, 3×3)`: 36 transform-domain GEMMs; the interpolation points 0, ±1, ±2, ∞ cost
+    /// about two more bits of Float32 accuracy (measured errors in docs/nn.md).
+    case f4x4
+
+    /// The output tile size `m` (2 or 4).
+    public var outputTile: Int { self == .f2x2 ? 2 : 4 }
+    /// The input tile size `α = m + 2` (4 or 6).
+    public var inputTile: Int { outputTile + 2 }
+}
+
+/// How a convolution reads pixels outside the image (the padding).
+public enum BorderMode: Sendable, Hashable {
+    /// Zeros outside the image.
+    case zero
+    /// Mirror without repeating the edge pixel (PyTorch `ReflectionPad2d`): index `−i ↦ i`,
+    /// `n−1+i ↦ n−1−i`. Requires `padding < H` and `padding < W`.
+    case reflect
+}
+
+/// Winograd convolution for 3×3 kernels with stride 1 and dilation 1, on raw buffers.
+///
+/// For one CHW image, padding `p` (zeros or reflection), `outH = H + 2p − 2`, likewise `outW`:
+/// `y[co, oy, ox] = b[co] + Σ_{ci,ky,kx} w[co, ci, ky, kx] · x̃[ci, oy + ky, ox + kx]` with `x̃` the
+/// padded image — the same result as ``Tensor/conv2d(_:weight:bias:stride:padding:dilation:workspaceBytes:)``
+/// (zero border) up to rounding; the naive twin is ``Reference/conv2d(_:weight:bias:stride:padding:dilation:)``.
+///
+/// Algorithm (`m` = output tile, `α = m + 2`): the output is cut into `m×m` tiles; tile `t` reads
+/// the `α×α` input patch `d` at `(m·ty, m·tx)` of `x̃`.
+/// 1. weights: `U[ξ, co, ci] = (G g Gᵀ)[ξ]` for each 3×3 kernel `g = w[co, ci]` (``transformWeights``);
+/// 2. input: `V[ξ, ci, t] = (Bᵀ d B)[ξ]`, 16 tiles at a time in `SIMD16` lanes;
+/// 3. `α²` GEMMs through `sgemm`: `M[ξ] = U[ξ] · V[ξ]`, `[Cout, Cin] · [Cin, T]`;
+/// 4. output: `y_tile = Aᵀ M[·, co, t] A` (+ bias), written to the `m×m` tile (clipped at the edge).
+///
+/// The tiles are processed in bands of tile rows whose transform-domain matrices `V` and `M`
+/// fit the workspace budget (default ``defaultWorkspaceBytes``), so memory is bounded at any
+/// image size. The input is copied band by band into a padded scratch (where zero or reflection
+/// padding is applied), so no padded copy of the image is made.
+public enum Winograd {
+    /// Budget for the transform-domain matrices `V` and `M` of one band: 24 MiB.
+    public static let defaultWorkspaceBytes = 24 << 20
+
+    /// Floats of a transformed weight: `α² · Cout · Cin`.
+    public static func transformedWeightCount(outputChannels: Int, inputChannels: Int, variant: WinogradVariant) -> Int {
+        variant.inputTile * variant.inputTile * outputChannels * inputChannels
+    }
+
+    /// `U[ξ, co, ci] = (G g Gᵀ)[ξ]` for every 3×3 kernel `g = weight[co, ci]`, `ξ = i·α + j`; with
+    /// `flipped`, of the kernel rotated by 180° (`g[2 − ky, 2 − kx]`), which is what the input
+    /// gradient needs (then used with `transposedWeight: true` in ``forward``: no flipped,
+    /// transposed copy of the weight is made).
+    /// - Parameters:
+    ///   - weight: `[Cout, Cin, 3, 3]` row-major.
+    ///   - transformed: `α² · Cout · Cin` floats, overwritten.
+    public static func transformWeights(
+        _ weight: UnsafePointer<Float>, outputChannels cout: Int, inputChannels cin: Int,
+        variant: WinogradVariant, flipped: Bool = false, into transformed: UnsafeMutablePointer<Float>
+    ) {
+        let alpha = variant.inputTile
+        let pairs = cout * cin
+        // U (α² × pairs) = K (α² × 9) · gᵀ (9 × pairs) with K = G ⊗ G, K[(i, j), (ky, kx)] =
+        // G[i, ky]·G[j, kx]: one sgemm over the weight's natural [pairs, 9] layout.
+        var k = kroneckerFilter(variant)
+        if flipped {
+            // Tap t of the rotated kernel is tap 8 − t of the original: reverse each row of K.
+            for row in 0..<(alpha * alpha) { k[(row * 9)..<(row * 9 + 9)].reverse() }
+        }
+        k.withUnsafeBufferPointer { kp in
+            BLAS.sgemm(transposeB: true, m: alpha * alpha, n: pairs, k: 9, a: kp.baseAddress!, lda: 9,
+                       b: weight, ldb: 9, beta: 0, c: transformed, ldc: Swift.max(1, pairs))
+        }
+    }
+
+    /// The filter-transform matrix G (α × 3), row-major, for `variant`.
+    public static func filterMatrix(_ variant: WinogradVariant) -> [Double] {
+        switch variant {
+        case .f2x2:
+            return [1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1]
+        case .f4x4:
+            return [1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
+                    1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1]
+        }
+    }
+
+    /// `G ⊗ G` (α² × 9), computed in Float64 and rounded once.
+    static func kroneckerFilter(_ variant: WinogradVariant) -> [Float] {
+        let g = filterMatrix(variant), alpha = variant.inputTile
+        var k = [Float](repeating: 0, count: alpha * alpha * 9)
+        for i in 0..<alpha {
+            for j in 0..<alpha {
+                for ky in 0..<3 {
+                    for kx in 0..<3 { k[(i * alpha + j) * 9 + ky * 3 + kx] = Float(g[i * 3 + ky] * g[j * 3 + kx]) }
+                }
+            }
+        }
+        return k
+    }
+
+    typealias V16 = SIMD16<Float>
+
+    /// In place `Bᵀ · (p[0], p[s], …, p[(α−1)s])`.
+    @inline(__always)
+    static func inputTransform(_ v: WinogradVariant, _ p: UnsafeMutablePointer<V16>, _ s: Int) {
+        switch v {
+        case .f2x2:
+            let d0 = p[0], d1 = p[s], d2 = p[2 * s], d3 = p[3 * s]
+            p[0] = d0 - d2
+            p[s] = d1 + d2
+            p[2 * s] = d2 - d1
+            p[3 * s] = d1 - d3
+        case .f4x4:
+            let d0 = p[0], d1 = p[s], d2 = p[2 * s], d3 = p[3 * s], d4 = p[4 * s], d5 = p[5 * s]
+            let t0 = d4 - 4 * d2, t1 = d3 - 4 * d1       // r1 = t0 + t1, r2 = t0 − t1
+            let t2 = d4 - d2, t3 = 2 * (d3 - d1)         // r3 = t2 + t3, r4 = t2 − t3
+            p[0] = 4 * d0 - 5 * d2 + d4
+            p[s] = t0 + t1
+            p[2 * s] = t0 - t1
+            p[3 * s] = t2 + t3
+            p[4 * s] = t2 - t3
+            p[5 * s] = 4 * d1 - 5 * d3 + d5
+        }
+    }
+
+    /// `Aᵀ · (p[0], p[s], …)`: α values in, m values out (written to `p[0], p[s], …`).
+    @inline(__always)
+    static func outputTransform(_ v: WinogradVariant, _ p: UnsafeMutablePointer<V16>, _ s: Int) {
+        switch v {
+        case .f2x2:
+            let m0 = p[0], m1 = p[s], m2 = p[2 * s], m3 = p[3 * s]
+            p[0] = m0 + m1 + m2
+            p[s] = m1 - m2 - m3
+        case .f4x4:
+            let m0 = p[0], m1 = p[s], m2 = p[2 * s], m3 = p[3 * s], m4 = p[4 * s], m5 = p[5 * s]
+            let a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4
+            p[0] = m0 + a + c
+            p[s] = b + 2 * d
+            p[2 * s] = a + 4 * c
+            p[3 * s] = b + 8 * d + m5
+        }
+    }
+
+    /// `out[j][q] = row[m·q + j]` for `j < α`, `q < 16` (reads `row[0 ..< 16m + α]`), by
+    /// even/odd shuffles of contiguous 16-float loads.
+    @inline(__always)
+    static func stridedLoad(_ v: WinogradVariant, _ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<V16>) {
+        let raw = UnsafeRawPointer(row)
+        @inline(__always) func load(_ i: Int) -> V16 { raw.loadUnaligned(fromByteOffset: 4 * i, as: V16.self) }
+        switch v {
+        case .f2x2:
+            // Stride 2: lanes from 32 floats at offset 0 (j = 0, 1) and 2 (j = 2, 3).
+            for shift in [0, 2] {
+                let a0 = load(shift), a1 = load(shift + 16)
+                out[shift] = V16(lowHalf: a0.evenHalf, highHalf: a1.evenHalf)
+                out[shift + 1] = V16(lowHalf: a0.oddHalf, highHalf: a1.oddHalf)
+            }
+        case .f4x4:
+            // Stride 4: from 64 floats at offset 0 (j = 0…3) and 4 (j = 4, 5).
+            func four(_ shift: Int) -> (V16, V16, V16, V16) {
+                let a0 = load(shift), a1 = load(shift + 16), a2 = load(shift + 32), a3 = load(shift + 48)
+                let e01 = V16(lowHalf: a0.evenHalf, highHalf: a1.evenHalf), o01 = V16(lowHalf: a0.oddHalf, highHalf: a1.oddHalf)
+                let e23 = V16(lowHalf: a2.evenHalf, highHalf: a3.evenHalf), o23 = V16(lowHalf: a2.oddHalf, highHalf: a3.oddHalf)
+                return (V16(lowHalf: e01.evenHalf, highHalf: e23.evenHalf), V16(lowHalf: o01.evenHalf, highHalf: o23.evenHalf),
+                        V16(lowHalf: e01.oddHalf, highHalf: e23.oddHalf), V16(lowHalf: o01.oddHalf, highHalf: o23.oddHalf))
+            }
+            let (v0, v1, v2, v3) = four(0)
+            out[0] = v0; out[1] = v1; out[2] = v2; out[3] = v3
+            let (v4, v5, _, _) = four(4)
+            out[4] = v4; out[5] = v5
+        }
+    }
+
+    /// Source index of padded coordinate `i` (image extent `n`, padding offset already
+    /// removed), or −1 when it reads zero.
+    @inline(__always)
+    static func sourceIndex(_ i: Int, _ n: Int, _ p: Int, _ border: BorderMode) -> Int {
+        if i >= 0 && i < n { return i }
+        guard border == .reflect, i >= -p, i < n + p else { return -1 }
+        return i < 0 ? -i : 2 * (n - 1) - i
+    }
+
+    /// Tile rows per band for a budget: the most whose `V` and `M` fit, at least 1, then
+    /// balanced by the caller.
+    public static func tileRowsPerBand(
+        inputChannels cin: Int, outputChannels cout: Int, outputWidth outW: Int, outputHeight outH: Int,
+        variant: WinogradVariant, workspaceBytes: Int
+    ) -> Int {
+        let m = variant.outputTile, alpha = variant.inputTile
+        let tilesX = (outW + m - 1) / m, tilesY = (outH + m - 1) / m
+        let perRow = (cin + cout) * alpha * alpha * (tilesX + 16) * MemoryLayout<Float>.stride
+        return Swift.max(1, Swift.min(tilesY, workspaceBytes / Swift.max(1, perRow)))
+    }
+
+    /// Forward convolution of one CHW image (see the type's documentation).
+    ///
+    /// - Parameters:
+    ///   - image: `Cin·H·W` floats.
+    ///   - padding: `p ≥ 0` (each side), read as zeros or reflected per `border`.
+    ///   - transformedWeight: from ``transformWeights(_:outputChannels:inputChannels:variant:flipped:into:)``,
+    ///     laid out `[α², Cout, Cin]`, or `[α², Cin, Cout]` when `transposedWeight` (the transform
+    ///     of a `[Cin, Cout, 3, 3]` weight: the input-gradient case).
+    ///   - bias: `Cout` floats or nil.
+    ///   - output: `Cout·outH·outW` floats, overwritten.
+    ///   - workspaceBytes: budget for one band's `V` and `M`.
+    /// - Precondition: `H + 2p ≥ 3`, `W + 2p ≥ 3`; for reflection `p < H`, `p < W`.
+    public static func forward(
+        image: UnsafePointer<Float>, channels cin: Int, height h: Int, width w: Int,
+        padding p: Int, border: BorderMode,
+        transformedWeight u: UnsafePointer<Float>, outputChannels cout: Int, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, variant: WinogradVariant, transposedWeight: Bool = false,
+        workspaceBytes: Int = defaultWorkspaceBytes
+    ) {
+        precondition(h + 2 * p >= 3 && w + 2 * p >= 3, "winograd: 3x3 kernel does not fit \(h)x\(w) with padding \(p)")
+        precondition(border == .zero || (p < h && p < w), "winograd: reflection padding \(p) must be < H=\(h) and < W=\(w)")
+        let m = variant.outputTile, alpha = variant.inputTile, a2 = alpha * alpha
+        let outH = h + 2 * p - 2, outW = w + 2 * p - 2
+        let tilesX = (outW + m - 1) / m, tilesY = (outH + m - 1) / m
+        let rowsPerBand = tileRowsPerBand(inputChannels: cin, outputChannels: cout, outputWidth: outW,
+                                          outputHeight: outH, variant: variant, workspaceBytes: workspaceBytes)
+        let bands = (tilesY + rowsPerBand - 1) / rowsPerBand
+        let maxRows = (tilesY + bands - 1) / bands
+        let maxTiles = ((maxRows * tilesX + 15) / 16) * 16
+        let vBuffer = UnsafeMutablePointer<Float>.allocate(capacity: a2 * cin * maxTiles)
+        let mBuffer = UnsafeMutablePointer<Float>.allocate(capacity: a2 * cout * maxTiles)
+        defer { vBuffer.deallocate(); mBuffer.deallocate() }
+        let scratchWidth = tilesX * m + 2 + 64  // slack: the strided vector gather reads up to 64 + 4 past a group
+        let plane = h * w, outPlane = outH * outW
+
+        for band in 0..<bands {
+            let ty0 = tilesY * band / bands, ty1 = tilesY * (band + 1) / bands
+            let tiles = (ty1 - ty0) * tilesX
+            let ldT = ((tiles + 15) / 16) * 16
+            let scratchRows = (ty1 - ty0) * m + 2
+            // 1. Input transform, parallel over input channels.
+            let minChannels = Swift.max(1, 4096 / Swift.max(1, ldT))
+            Parallel.forEachChunk(count: cin, minimumChunk: minChannels) { channels in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRows * scratchWidth)
+                let d = UnsafeMutablePointer<V16>.allocate(capacity: a2)
+                defer { scratch.deallocate(); d.deallocate() }
+                let offsets = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+                defer { offsets.deallocate() }
+                for ci in channels {
+                    let src = image + ci * plane
+                    // Padded band rows: scratch[r, c] = x̃[m·ty0 + r, c] (x̃ = padded image).
+                    for r in 0..<scratchRows {
+                        let row = scratch + r * scratchWidth
+                        let iy = sourceIndex(m * ty0 + r - p, h, p, border)
+                        if iy < 0 {
+                            row.update(repeating: 0, count: scratchWidth)
+                            continue
+                        }
+                        let s = src + iy * w
+                        let left = Swift.min(p, scratchWidth)
+                        for c in 0..<left { let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix] }
+                        let inner = Swift.min(w, scratchWidth - left)
+                        if inner > 0 { (row + left).update(from: s, count: inner) }
+                        if left + inner < scratchWidth {
+                            for c in (left + inner)..<scratchWidth {
+                                let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix]
+                            }
+                        }
+                    }
+                    let vChannel = vBuffer + ci * ldT
+                    for g in stride(from: 0, to: ldT, by: 16) {
+                        if g + 16 <= tiles && g % tilesX + 16 <= tilesX {
+                            // 16 consecutive tiles of one tile row: lane q of d[i, j] is
+                            // row_i[x0 + m·q + j], a strided load done with vector shuffles.
+                            let base = scratch + (g / tilesX) * m * scratchWidth + (g % tilesX) * m
+                            for i in 0..<alpha {
+                                stridedLoad(variant, base + i * scratchWidth, d + i * alpha)
+                            }
+                        } else {
+                            for q in 0..<16 {
+                                let t = Swift.min(g + q, tiles - 1)
+                                offsets[q] = (t / tilesX) * m * scratchWidth + (t % tilesX) * m
+                            }
+                            for i in 0..<alpha {
+                                for j in 0..<alpha {
+                                    var v = V16()
+                                    let base = scratch + i * scratchWidth + j
+                                    for q in 0..<16 { v[q] = base[offsets[q]] }
+                                    d[i * alpha + j] = v
+                                }
+                            }
+                        }
+                        for j in 0..<alpha { inputTransform(variant, d + j, alpha) }
+                        for i in 0..<alpha { inputTransform(variant, d + i * alpha, 1) }
+                        for xi in 0..<a2 {
+                            UnsafeMutableRawPointer(vChannel + xi * cin * ldT + g).storeBytes(of: d[xi], as: V16.self)
+                        }
+                    }
+                }
+            }
+            // 2. α² GEMMs: M[ξ] (Cout × T) = U[ξ] (Cout × Cin) · V[ξ] (Cin × T), each on all threads.
+            //    (Running them side by side with one-thread sgemms was measured: no consistent gain.)
+            for xi in 0..<a2 {
+                BLAS.sgemm(transposeA: transposedWeight, m: cout, n: ldT, k: cin, a: u + xi * cout * cin,
+                           lda: transposedWeight ? cout : cin,
+                           b: vBuffer + xi * cin * ldT, ldb: ldT, beta: 0,
+                           c: mBuffer + xi * cout * ldT, ldc: ldT)
+            }
+            // 3. Output transform, parallel over output channels.
+            Parallel.forEachChunk(count: cout, minimumChunk: minChannels) { channels in
+                let d = UnsafeMutablePointer<V16>.allocate(capacity: a2)
+                defer { d.deallocate() }
+                for co in channels {
+                    let b = bias?[co] ?? 0
+                    let out = output + co * outPlane
+                    let mChannel = mBuffer + co * ldT
+                    for g in stride(from: 0, to: tiles, by: 16) {
+                        for xi in 0..<a2 {
+                            d[xi] = UnsafeRawPointer(mChannel + xi * cout * ldT + g).load(as: V16.self)
+                        }
+                        for j in 0..<alpha { outputTransform(variant, d + j, alpha) }
+                        for i in 0..<m { outputTransform(variant, d + i * alpha, 1) }
+                        let oyFirst = (ty0 + g / tilesX) * m, oxFirst = (g % tilesX) * m
+                        if g + 16 <= tiles && g % tilesX + 16 <= tilesX && oyFirst + m <= outH && oxFirst + 16 * m <= outW {
+                            // 16 whole tiles side by side in one tile row.
+                            for i in 0..<m {
+                                let o = out + (oyFirst + i) * outW + oxFirst
+                                for j in 0..<m {
+                                    let v = d[i * alpha + j] + b
+                                    for q in 0..<16 { o[q * m + j] = v[q] }
+                                }
+                            }
+                            continue
+                        }
+                        for q in 0..<Swift.min(16, tiles - g) {
+                            let t = g + q
+                            let oy0 = (ty0 + t / tilesX) * m, ox0 = (t % tilesX) * m
+                            let rows = Swift.min(m, outH - oy0), cols = Swift.min(m, outW - ox0)
+                            for i in 0..<rows {
+                                let o = out + (oy0 + i) * outW + ox0
+                                for j in 0..<cols { o[j] = d[i * alpha + j][q] + b }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// 3×3 stride-1 convolution by Winograd's algorithm: `input` `[N, Cin, H, W]`, `weight`
+    /// `[Cout, Cin, 3, 3]`, optional `bias` `[Cout]` → `[N, Cout, H + 2p − 2, W + 2p − 2]`,
+    /// `y[n, co, oy, ox] = b[co] + Σ w[co, ci, ky, kx] · x̃[n, ci, oy + ky, ox + kx]` with `x̃` the
+    /// input padded by `p` with zeros or by reflection (`border`). See ``Winograd``.
+    /// - Precondition: a 3×3 weight matching the input channels; the kernel fits the padded input.
+    ///
+    /// With `adjoint: true` the weight is read as `[Cin', Cout', 3, 3]` = `[C_in of the result's
+    /// producer…]`: the convolution computed is the one with the flipped, transposed kernel
+    /// `w'[co, ci, ky, kx] = weight[ci, co, 2 − ky, 2 − kx]` (`[Cout, Cin]` = `[weight.shape[1],
+    /// weight.shape[0]]`), i.e. the input gradient of a convolution with `weight`; no flipped copy
+    /// is made.
+    public static func winogradConv2d(
+        _ input: Tensor, weight: Tensor, bias: Tensor? = nil, padding: Int = 1, border: BorderMode = .zero,
+        variant: WinogradVariant = .f4x4, adjoint: Bool = false, workspaceBytes: Int = Winograd.defaultWorkspaceBytes
+    ) -> Tensor {
+        precondition(input.rank == 4, "winogradConv2d: input must be NCHW (rank 4), got \(input.shape)")
+        let inAxis = adjoint ? 0 : 1
+        precondition(weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3 && weight.shape[inAxis] == input.shape[1],
+                     "winogradConv2d: weight \(weight.shape) does not match \(input.shape[1]) input channels (3x3 kernel, adjoint: \(adjoint))")
+        let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let cout = weight.shape[1 - inAxis]
+        if let bias { precondition(bias.shape == [cout], "winogradConv2d: bias must be [\(cout)], got \(bias.shape)") }
+        let outH = h + 2 * padding - 2, outW = w + 2 * padding - 2
+        precondition(outH >= 1 && outW >= 1, "winogradConv2d: 3x3 kernel does not fit \(h)x\(w) with padding \(padding)")
+        let u = UnsafeMutablePointer<Float>.allocate(
+            capacity: Winograd.transformedWeightCount(outputChannels: cout, inputChannels: cin, variant: variant))
+        defer { u.deallocate() }
+        weight.withUnsafeBufferPointer {
+            Winograd.transformWeights($0.baseAddress!, outputChannels: weight.shape[0], inputChannels: weight.shape[1],
+                                      variant: variant, flipped: adjoint, into: u)
+        }
+        return Tensor(shape: [n, cout, outH, outW]) { out in
+            guard let y = out.baseAddress else { return }
+            input.withUnsafeBufferPointer { x in
+                func run(_ b: UnsafePointer<Float>?) {
+                    for i in 0..<n {
+                        Winograd.forward(image: x.baseAddress! + i * cin * h * w, channels: cin, height: h, width: w,
+                                         padding: padding, border: border, transformedWeight: u, outputChannels: cout,
+                                         bias: b, output: y + i * cout * outH * outW, variant: variant,
+                                         transposedWeight: adjoint, workspaceBytes: workspaceBytes)
+                    }
+                }
+                if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Testing
+@testable import TensorCore
+
+extension TensorCoreTests {
+    /// Winograd F(2×2,3×3) and F(4×4,3×3) against the direct convolution (`Reference.conv2d`,
+    /// Float64 sums), inputs and weights uniform in [−1, 1), K = Cin·9. Tolerances:
+    /// F(2×2): `1e-5·K + 1e-4·|direct|` (as im2col + sgemm); F(4×4): `4e-5·K + 1e-4·|direct|`
+    /// (its transforms multiply by up to 8 and divide by 24, costing about two bits; the measured
+    /// worst errors are in docs/nn.md).
+    @Suite("Winograd 3x3 convolution")
+    struct WinogradTests {
+        static func tolerance(_ v: WinogradVariant, channels: Int) -> Float {
+            (v == .f2x2 ? 1e-5 : 4e-5) * Float(9 * channels)
+        }
+
+        /// Reflection padding by the textbook definition (for the reference).
+        static func reflectionPadded(_ x: Tensor, _ p: Int) -> Tensor {
+            let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+            func r(_ k: Int, _ m: Int) -> Int { k < 0 ? -k : (k >= m ? 2 * (m - 1) - k : k) }
+            var out = Tensor.zeros([n, c, h + 2 * p, w + 2 * p])
+            for a in 0..<n { for b in 0..<c { for i in 0..<(h + 2 * p) { for j in 0..<(w + 2 * p) {
+                out[a, b, i, j] = x[a, b, r(i - p, h), r(j - p, w)]
+            } } } }
+            return out
+        }
+
+        @Test("zero and reflection padding, odd sizes, bias, wide rows, one-tile-row bands ≈ Reference.conv2d, 1 and 2 threads",
+              arguments: WinogradVariant.allCases)
+        func agreesWithDirect(_ variant: WinogradVariant) {
+            var cases = Cases(seed: 31)
+            // (N, Cin, Cout, H, W, padding)
+            let shapes = [(1, 1, 1, 3, 3, 0), (2, 3, 4, 9, 11, 1), (1, 5, 3, 6, 7, 0), (1, 2, 2, 13, 5, 2),
+                          (1, 20, 17, 17, 19, 1), (1, 4, 6, 4, 37, 1), (2, 9, 5, 8, 8, 1),
+                          // Rows of ≥ 16 whole tiles take the vector gather/scatter path.
+                          (1, 3, 5, 9, 70, 1), (1, 2, 3, 6, 130, 1)]
+            forEachThreadCount { _ in
+                for (n, cin, cout, h, w, p) in shapes {
+                    let x = cases.tensor([n, cin, h, w]), wt = cases.tensor([cout, cin, 3, 3]), b = cases.tensor([cout])
+                    let direct = Reference.conv2d(x, weight: wt, bias: b, padding: p)
+                    for budget in [Winograd.defaultWorkspaceBytes, 1] {
+                        let fast = Tensor.winogradConv2d(x, weight: wt, bias: b, padding: p, variant: variant, workspaceBytes: budget)
+                        #expect(fast.isApproximatelyEqual(to: direct, absoluteTolerance: Self.tolerance(variant, channels: cin), relativeTolerance: 1e-4),
+                                "\(variant) \(x.shape) p=\(p) budget=\(budget): max difference \(fast.maxAbsoluteDifference(direct))")
+                    }
+                    if p >= 1 && p < h && p < w {
+                        let reflected = Reference.conv2d(Self.reflectionPadded(x, p), weight: wt, bias: b)
+                        let fast = Tensor.winogradConv2d(x, weight: wt, bias: b, padding: p, border: .reflect, variant: variant,
+                                                         workspaceBytes: 1)
+                        #expect(fast.isApproximatelyEqual(to: reflected, absoluteTolerance: Self.tolerance(variant, channels: cin), relativeTolerance: 1e-4),
+                                "\(variant) reflect \(x.shape) p=\(p): max difference \(fast.maxAbsoluteDifference(reflected))")
+                    }
+                }
+            }
+        }
+
+        /// `adjoint: true` convolves with the flipped, transposed kernel (the input gradient).
+        @Test("adjoint mode == convolution with the flipped, transposed kernel", arguments: WinogradVariant.allCases)
+        func adjoint(_ variant: WinogradVariant) {
+            var cases = Cases(seed: 32)
+            let (cout, cin) = (5, 7)
+            let w = cases.tensor([cout, cin, 3, 3])
+            var flipped = Tensor.zeros([cin, cout, 3, 3])
+            for co in 0..<cout { for ci in 0..<cin { for ky in 0..<3 { for kx in 0..<3 {
+                flipped[ci, co, ky, kx] = w[co, ci, 2 - ky, 2 - kx]
+            } } } }
+            let dy = cases.tensor([2, cout, 10, 9])
+            for p in [0, 1, 2] {
+                let direct = Reference.conv2d(dy, weight: flipped, padding: p)
+                let fast = Tensor.winogradConv2d(dy, weight: w, padding: p, variant: variant, adjoint: true)
+                #expect(fast.isApproximatelyEqual(to: direct, absoluteTolerance: Self.tolerance(variant, channels: cout), relativeTolerance: 1e-4),
+                        "\(variant) p=\(p): max difference \(fast.maxAbsoluteDifference(direct))")
+            }
+        }
+
+        @Test("weight transform G g Gᵀ of a delta kernel and band sizing")
+        func transformAndBands() {
+            // g = e_{1,1} (centre tap): U[(i, j)] = G[i, 1]·G[j, 1].
+            var w = Tensor.zeros([1, 1, 3, 3])
+            w[0, 0, 1, 1] = 1
+            for variant in WinogradVariant.allCases {
+                let alpha = variant.inputTile, g = Winograd.filterMatrix(variant)
+                var u = [Float](repeating: .nan, count: alpha * alpha)
+                w.withUnsafeBufferPointer { wp in
+                    u.withUnsafeMutableBufferPointer {
+                        Winograd.transformWeights(wp.baseAddress!, outputChannels: 1, inputChannels: 1, variant: variant, into: $0.baseAddress!)
+                    }
+                }
+                for i in 0..<alpha { for j in 0..<alpha {
+                    #expect(abs(Double(u[i * alpha + j]) - g[i * 3 + 1] * g[j * 3 + 1]) < 1e-7)
+                } }
+            }
+            // 256 → 256 channels at 64×64 with F(4×4): 16 tile rows of 16 (+16 slack) tiles.
+            let rows = Winograd.tileRowsPerBand(inputChannels: 256, outputChannels: 256, outputWidth: 64, outputHeight: 64,
+                                                variant: .f4x4, workspaceBytes: 24 << 20)
+            #expect(rows == min(16, (24 << 20) / (512 * 36 * 32 * 4)))
+            #expect(Winograd.tileRowsPerBand(inputChannels: 256, outputChannels: 256, outputWidth: 256, outputHeight: 256,
+                                             variant: .f4x4, workspaceBytes: 1) == 1)
+        }
+    }
+}
