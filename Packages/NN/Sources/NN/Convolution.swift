@@ -190,24 +190,62 @@ extension Variable {
     /// optional `bias` `[Cout]` → `[N, Cout, outH, outW]`,
     /// `y[n, co, oy, ox] = b[co] + Σ w[co, ci, ky, kx] · x̃[n, ci, oy·s − p + ky, ox·s − p + kx]`,
     /// `outH = (H + 2p − kH)/s + 1`, where `x̃` is `x` padded by `p` with zeros or by reflection
-    /// (`paddingMode`). Reflection is a separate ``reflectionPadded(_:)`` op followed by an
-    /// unpadded convolution. Forward: TensorCore's banded im2col + sgemm; backward:
-    /// ``ConvolutionKernels/conv2dBackward(input:weight:outputGradient:stride:padding:needInput:needWeight:needBias:)``.
+    /// (`paddingMode`).
+    ///
+    /// `algorithm` (default ``ConvolutionAlgorithm/automatic``, chosen by geometry):
+    /// * Winograd (3×3, stride 1): TensorCore's `Tensor.winogradConv2d` reads the padding (zeros or
+    ///   reflection) in its band gather, so no padded copy is made; backward:
+    ///   ``WinogradConvolution/backward(input:weight:outputGradient:padding:border:variant:needInput:needWeight:needBias:)``.
+    /// * direct (stride 1, ≤ 4 output channels): ``DirectConvolution``, padding read in place too.
+    /// * im2col: reflection is a separate ``reflectionPadded(_:)`` op followed by an unpadded
+    ///   convolution; forward TensorCore's banded im2col + sgemm, backward
+    ///   ``ConvolutionKernels/conv2dBackward(input:weight:outputGradient:stride:padding:needInput:needWeight:needBias:workspaceBytes:)``.
     public static func conv2d(
         _ x: Variable, weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0,
-        paddingMode: Padding = .zero
+        paddingMode: Padding = .zero, algorithm: ConvolutionAlgorithm = .automatic
     ) -> Variable {
-        if paddingMode == .reflect && padding > 0 {
-            return conv2d(x.reflectionPadded(padding), weight: weight, bias: bias, stride: stride, padding: 0)
-        }
         let (xv, wv) = (x.value, weight.value)
-        let y = Tensor.conv2d(xv, weight: wv, bias: bias?.value, stride: stride, padding: padding)
+        let shapesMatch = xv.rank == 4 && wv.rank == 4 && xv.shape[1] == wv.shape[1]
+            && (bias == nil || bias!.shape == [wv.shape[0]])
+        var chosen = shapesMatch
+            ? algorithm.resolved(inputChannels: wv.shape[1], outputChannels: wv.shape[0], kernel: wv.shape[2],
+                                 stride: stride, padding: padding)
+            : .im2col
+        if !shapesMatch || padding < 0 || wv.shape[2] != wv.shape[3] || xv.shape[2] + 2 * padding < wv.shape[2] || xv.shape[3] + 2 * padding < wv.shape[3]
+            || (paddingMode == .reflect && (padding >= xv.shape[2] || padding >= xv.shape[3])) {
+            chosen = .im2col  // let the im2col path report shape errors with its messages
+        }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return record(y, inputs: inputs) { g, needs in
-            let r = ConvolutionKernels.conv2dBackward(
-                input: xv, weight: wv, outputGradient: g, stride: stride, padding: padding,
-                needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
-            return needs.count > 2 ? [r.input, r.weight, r.bias] : [r.input, r.weight]
+        let border: BorderMode = paddingMode == .reflect ? .reflect : .zero
+        switch chosen {
+        case .winograd(let variant):
+            let y = Tensor.winogradConv2d(xv, weight: wv, bias: bias?.value, padding: padding, border: border, variant: variant)
+            return record(y, inputs: inputs) { g, needs in
+                let r = WinogradConvolution.backward(
+                    input: xv, weight: wv, outputGradient: g, padding: padding, border: border, variant: variant,
+                    needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
+                return needs.count > 2 ? [r.input, r.weight, r.bias] : [r.input, r.weight]
+            }
+        case .direct:
+            let y = DirectConvolution.forward(xv, weight: wv, bias: bias?.value, padding: padding, border: border)
+            return record(y, inputs: inputs) { g, needs in
+                let r = DirectConvolution.backward(
+                    input: xv, weight: wv, outputGradient: g, padding: padding, border: border,
+                    needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
+                return needs.count > 2 ? [r.input, r.weight, r.bias] : [r.input, r.weight]
+            }
+        case .im2col, .automatic:
+            if paddingMode == .reflect && padding > 0 {
+                return conv2d(x.reflectionPadded(padding), weight: weight, bias: bias, stride: stride, padding: 0,
+                              algorithm: .im2col)
+            }
+            let y = Tensor.conv2d(xv, weight: wv, bias: bias?.value, stride: stride, padding: padding)
+            return record(y, inputs: inputs) { g, needs in
+                let r = ConvolutionKernels.conv2dBackward(
+                    input: xv, weight: wv, outputGradient: g, stride: stride, padding: padding,
+                    needInput: needs[0], needWeight: needs[1], needBias: needs.count > 2 && needs[2])
+                return needs.count > 2 ? [r.input, r.weight, r.bias] : [r.input, r.weight]
+            }
         }
     }
 
@@ -243,6 +281,8 @@ public struct Conv2d: Layer {
     public var padding: Int
     /// Zero or reflection padding.
     public var paddingMode: Padding
+    /// The convolution algorithm (default: chosen by geometry).
+    public var algorithm: ConvolutionAlgorithm = .automatic
 
     /// Creates a layer with weights from `initializer` (its next stream) and zero bias, named
     /// `"\(name).weight"`, `"\(name).bias"`.
@@ -262,11 +302,11 @@ public struct Conv2d: Layer {
     /// `[weight, bias]` (bias omitted when absent).
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    /// The convolution (see ``Variable/conv2d(_:weight:bias:stride:padding:paddingMode:)``).
+    /// The convolution (see ``Variable/conv2d(_:weight:bias:stride:padding:paddingMode:algorithm:)``).
     public func callAsFunction(_ input: Variable) -> Variable {
         Variable.conv2d(input, weight: Variable.lift(weight, alongside: input),
                         bias: bias.map { Variable.lift($0, alongside: input) },
-                        stride: stride, padding: padding, paddingMode: paddingMode)
+                        stride: stride, padding: padding, paddingMode: paddingMode, algorithm: algorithm)
     }
 }
 

@@ -93,10 +93,137 @@ public enum NormalizationKernels {
     }
 }
 
+extension NormalizationKernels {
+    /// Per-plane mean and biased variance of `count` floats (two passes; `SIMD16` partial sums
+    /// over blocks of 4096, blocks added in Float64).
+    @inline(__always)
+    static func planeStatistics(_ b: UnsafePointer<Float>, _ count: Int) -> (mean: Double, variance: Double) {
+        func blockedSum(_ f: (SIMD16<Float>) -> SIMD16<Float>, _ scalar: (Float) -> Float) -> Double {
+            var total = 0.0
+            var i = 0
+            let raw = UnsafeRawPointer(b)
+            while i + 16 <= count {
+                var acc = SIMD16<Float>()
+                let end = Swift.min(count, i + 4096)
+                while i + 16 <= end {
+                    acc += f(raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
+                    i += 16
+                }
+                total += Double(acc.sum())
+            }
+            while i < count { total += Double(scalar(b[i])); i += 1 }
+            return total
+        }
+        let mean = blockedSum({ $0 }, { $0 }) / Double(count)
+        let m = Float(mean)
+        let variance = blockedSum({ ($0 - m) * ($0 - m) }, { ($0 - m) * ($0 - m) }) / Double(count)
+        return (mean, variance)
+    }
+
+    /// Fused instance normalisation and (leaky) ReLU, forward: per `(n, c)` plane
+    /// `x̂ = (x − μ)/√(σ² + ε)`, `y = x̂ > 0 ? x̂ : slope·x̂` (`slope = 0`: ReLU), in one read of
+    /// `x` for the statistics and one pass writing `y` (and `x̂` when `keepNormalized`, for the
+    /// backward pass). Returns `y`, `x̂` (nil unless kept) and the per-plane variances `[N·C]`.
+    public static func instanceNormActivated(_ x: Tensor, slope: Float, epsilon: Float, keepNormalized: Bool)
+        -> (output: Tensor, normalized: Tensor?, variance: [Double])
+    {
+        precondition(x.rank == 4, "instanceNorm: input must be NCHW, got \(x.shape)")
+        let plane = x.shape[2] * x.shape[3], planes = x.shape[0] * x.shape[1]
+        var variances = [Double](repeating: 0, count: planes)
+        var xhat = keepNormalized ? [Float](repeating: 0, count: x.count) : []
+        let y = Tensor(shape: x.shape) { out in
+            x.withUnsafeBufferPointer { xp in
+                variances.withUnsafeMutableBufferPointer { vp in
+                    xhat.withUnsafeMutableBufferPointer { hp in
+                        let (src, dst, vPtr) = (xp.baseAddress!, out.baseAddress!, vp.baseAddress!)
+                        let hPtr = keepNormalized ? hp.baseAddress : nil  // an empty array's base address is not nil
+                        Parallel.forEachChunk(count: planes, minimumChunk: max(1, Parallel.defaultMinimumChunk / max(1, plane))) { range in
+                            for g in range {
+                                let b = src + g * plane, o = dst + g * plane
+                                let (mu, variance) = planeStatistics(b, plane)
+                                vPtr[g] = variance
+                                let inv = Float(1 / (variance + Double(epsilon)).squareRoot()), muF = Float(mu)
+                                if let h = hPtr.map({ $0 + g * plane }) {
+                                    for i in 0..<plane { let v = (b[i] - muF) * inv; h[i] = v; o[i] = v > 0 ? v : slope * v }
+                                } else {
+                                    for i in 0..<plane { let v = (b[i] - muF) * inv; o[i] = v > 0 ? v : slope * v }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (y, keepNormalized ? Tensor(shape: x.shape, scalars: xhat) : nil, variances)
+    }
+
+    /// Backward of ``instanceNormActivated(_:slope:epsilon:keepNormalized:)``: with
+    /// `ĝ = g · (x̂ > 0 ? 1 : slope)`, per plane `∂L/∂x = (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / √(σ² + ε)`,
+    /// one pass for the two sums and one writing the result.
+    public static func instanceNormActivatedBackward(_ g: Tensor, normalized xhat: Tensor, variance: [Double], slope: Float, epsilon: Float) -> Tensor {
+        let plane = g.shape[2] * g.shape[3], planes = g.shape[0] * g.shape[1]
+        return Tensor(shape: g.shape) { out in
+            g.withUnsafeBufferPointer { gp in
+                xhat.withUnsafeBufferPointer { xp in
+                    let (gs, xs, dst) = (gp.baseAddress!, xp.baseAddress!, out.baseAddress!)
+                    Parallel.forEachChunk(count: planes, minimumChunk: max(1, Parallel.defaultMinimumChunk / max(1, plane))) { range in
+                        for group in range {
+                            let gb = gs + group * plane, xb = xs + group * plane, o = dst + group * plane
+                            var sg = 0.0, sgx = 0.0
+                            var i = 0
+                            while i < plane {
+                                var a = SIMD16<Float>(), c = SIMD16<Float>()
+                                let end = Swift.min(plane, i + 4096)
+                                while i + 16 <= end {
+                                    let gv = UnsafeRawPointer(gb).loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+                                    let xv = UnsafeRawPointer(xb).loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+                                    let gh = gv.replacing(with: gv * slope, where: xv .<= 0)
+                                    a += gh
+                                    c += gh * xv
+                                    i += 16
+                                }
+                                while i < end {
+                                    let gh = xb[i] > 0 ? gb[i] : slope * gb[i]
+                                    a[0] += gh; c[0] += gh * xb[i]; i += 1
+                                }
+                                sg += Double(a.sum()); sgx += Double(c.sum())
+                            }
+                            let m = Double(plane)
+                            let meanG = Float(sg / m), meanGX = Float(sgx / m)
+                            let inv = Float(1 / (variance[group] + Double(epsilon)).squareRoot())
+                            for i in 0..<plane {
+                                let gh = xb[i] > 0 ? gb[i] : slope * gb[i]
+                                o[i] = inv * (gh - meanG - xb[i] * meanGX)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 extension Variable {
+    /// Fused instance normalisation (no affine part) and activation: `y = act((x − μ)/√(σ² + ε))`
+    /// with μ, σ² per `(n, c)` plane and `act` = ReLU (`slope = 0`) or leaky ReLU (`slope`);
+    /// shape-preserving `[N, C, H, W]`. Same values as `normalized(.instance).leakyReLU(slope:)`,
+    /// one kernel each way (``NormalizationKernels/instanceNormActivated(_:slope:epsilon:keepNormalized:)``);
+    /// `x̂` is kept for backward only when a gradient flows.
+    public func instanceNormActivated(slope: Float, epsilon: Float = 1e-5) -> Variable {
+        let r = NormalizationKernels.instanceNormActivated(value, slope: slope, epsilon: epsilon, keepNormalized: requiresGradient)
+        guard let xhat = r.normalized else { return Variable.record(r.output, inputs: [self]) { _, _ in [nil] } }
+        let variance = r.variance
+        return Variable.record(r.output, inputs: [self]) { g, _ in
+            [NormalizationKernels.instanceNormActivatedBackward(g, normalized: xhat, variance: variance, slope: slope, epsilon: epsilon)]
+        }
+    }
+
     /// Normalisation without affine part: `x̂ = (x − μ)/√(σ² + ε)`, statistics per `grouping`
     /// (see ``NormalizationKernels``); shape-preserving `[N, C, H, W]`.
+    /// Instance grouping runs the single-pass kernel of ``instanceNormActivated(slope:epsilon:)``
+    /// with slope 1 (the identity).
     public func normalized(_ grouping: NormalizationKernels.Grouping, epsilon: Float = 1e-5) -> Variable {
+        if grouping == .instance { return instanceNormActivated(slope: 1, epsilon: epsilon) }
         let r = NormalizationKernels.normalize(value, grouping: grouping, epsilon: epsilon)
         let xhat = r.normalized, variance = r.variance
         return Variable.record(xhat, inputs: [self]) { g, _ in
@@ -118,21 +245,32 @@ public struct InstanceNorm2d: Layer {
     public var bias: Parameter?
     /// ε added to the variance.
     public var epsilon: Float
+    /// Activation applied after the normalisation (and affine part); default identity. ReLU and
+    /// leaky ReLU without affine part run fused (``Variable/instanceNormActivated(slope:epsilon:)``).
+    public var activation: Activation
 
     /// Creates the layer for `channels` channels.
-    public init(name: String, channels: Int, affine: Bool = false, epsilon: Float = 1e-5) {
+    public init(name: String, channels: Int, affine: Bool = false, epsilon: Float = 1e-5, activation: Activation = .identity) {
         weight = affine ? Parameter(name: name + ".weight", value: Tensor.ones([channels])) : nil
         bias = affine ? Parameter(name: name + ".bias", value: Tensor.zeros([channels])) : nil
         self.epsilon = epsilon
+        self.activation = activation
     }
 
     /// `[weight, bias]` when affine, else empty.
     public var parameters: [Parameter] { [weight, bias].compactMap { $0 } }
 
-    /// The normalisation.
+    /// The normalisation, then the activation.
     public func callAsFunction(_ input: Variable) -> Variable {
+        if weight == nil && bias == nil {
+            switch activation {
+            case .relu: return input.instanceNormActivated(slope: 0, epsilon: epsilon)
+            case .leakyReLU(let slope): return input.instanceNormActivated(slope: slope, epsilon: epsilon)
+            default: break
+            }
+        }
         let y = input.normalized(.instance, epsilon: epsilon)
-        return affine(y, weight, bias, input)
+        return affine(y, weight, bias, input).activated(activation)
     }
 }
 

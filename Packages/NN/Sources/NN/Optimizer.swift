@@ -94,11 +94,15 @@ public struct Adam {
                 secondMoments[i].withUnsafeMutableBufferPointer { v in
                     p.value.withUnsafeMutableBufferPointer { w in
                         g.withUnsafeBufferPointer { gp in
-                            for j in 0..<gp.count {
-                                let gj = gp[j]
-                                m[j] = b1 * m[j] + (1 - b1) * gj
-                                v[j] = b2 * v[j] + (1 - b2) * gj * gj
-                                w[j] -= stepSize * m[j] / (v[j].squareRoot() / bc2Sqrt + eps)
+                            // Element-wise and independent: chunked over threads, same results.
+                            let (mp, vp, wp, gs) = (m.baseAddress, v.baseAddress, w.baseAddress, gp.baseAddress)
+                            Parallel.forEachChunk(count: gp.count) { range in
+                                for j in range {
+                                    let gj = gs![j]
+                                    mp![j] = b1 * mp![j] + (1 - b1) * gj
+                                    vp![j] = b2 * vp![j] + (1 - b2) * gj * gj
+                                    wp![j] -= stepSize * mp![j] / (vp![j].squareRoot() / bc2Sqrt + eps)
+                                }
                             }
                         }
                     }

@@ -29,8 +29,15 @@ public final class Parameter: CustomStringConvertible {
     /// The shape of ``value``.
     public var shape: [Int] { value.shape }
 
-    /// Sets ``gradient`` to zeros of the value's shape.
-    public func zeroGradient() { gradient = Tensor.zeros(value.shape) }
+    /// Sets ``gradient`` to zeros of the value's shape (in place when its storage is not shared,
+    /// so repeated training steps do not allocate and page-fault fresh gradient buffers).
+    public func zeroGradient() {
+        if gradient.shape == value.shape {
+            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        } else {
+            gradient = Tensor.zeros(value.shape)
+        }
+    }
 
     /// Zeroes the gradients of all `parameters`.
     public static func zeroGradients(_ parameters: [Parameter]) {
