@@ -12,6 +12,7 @@ let synthesis = Target.Dependency.product(name: "Synthesis", package: "Synthesis
 let segmentation = Target.Dependency.product(name: "Segmentation", package: "Segmentation")
 let starSegmentation = Target.Dependency.product(name: "StarSegmentation", package: "Segmentation")
 let metrics = Target.Dependency.product(name: "Metrics", package: "Metrics")
+let cycleGAN = Target.Dependency.product(name: "CycleGAN", package: "CycleGAN")
 
 let package = Package(
     name: "SaliencyNet",
@@ -32,10 +33,11 @@ let package = Package(
         .package(path: "Packages/Synthesis"),
         .package(path: "Packages/Segmentation"),
         .package(path: "Packages/Metrics"),
+        .package(path: "Packages/CycleGAN"),
     ],
     targets: [
         // Tools: each parses arguments and calls library functions.
-        .executableTarget(name: "sn-bench", dependencies: [tensor, toolSupport], path: "Tools/sn-bench"),
+        .executableTarget(name: "sn-bench", dependencies: [tensor, nn, cycleGAN, toolSupport], path: "Tools/sn-bench"),
         .executableTarget(name: "sn-convert", dependencies: [io, toolSupport], path: "Tools/sn-convert"),
         .executableTarget(name: "sn-synth", dependencies: [synthesis, io, toolSupport], path: "Tools/sn-synth"),
         .executableTarget(
@@ -56,6 +58,7 @@ let package = Package(
             name: "SegmentationTests", dependencies: [segmentation, starSegmentation, metrics, io, nn, tensor],
             path: "Tests/SegmentationTests", exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: [metrics, io], path: "Tests/MetricsTests", exclude: ["Fixtures"]),
+        .testTarget(name: "CycleGANTests", dependencies: [cycleGAN, nn, tensor], path: "Tests/CycleGANTests"),
 
         // End-to-end tests run the built tools.
         .testTarget(name: "EndToEndTests", dependencies: [io], path: "Tests/EndToEndTests"),

@@ -48,8 +48,10 @@ struct BenchConfiguration {
     var quick: Bool
     /// Thread counts to measure with (Parallel.threadCount, which also sets OpenBLAS's).
     var threadCounts: [Int]
-    /// Keys of the figures to run, e.g. `sgemm_1024`, `conv_7x7_1to64_256`.
+    /// Keys of the figures to run, e.g. `sgemm_1024`, `conv_7x7_1to64_256`, `generator_ngf64_512`.
     var figures: [String]
+    /// Timed repeats per whole-network figure (1 under --quick).
+    var modelRepeats: Int = 3
 }
 
 /// One timing: the median wall time of the repeats and the throughput it implies.
@@ -109,6 +111,9 @@ struct BenchReport {
     /// Fraction of the cores' time other processes used during the run (nil if unknown).
     var otherLoad: Double?
     var figures: [FigureResult]
+    /// Whole-network figures (generator, PatchGAN, CycleGAN iteration), measured with the
+    /// largest configured thread count.
+    var models: [ModelResult] = []
 }
 
 /// The median of a list of durations.
@@ -221,10 +226,11 @@ func runBenchmarks(_ configuration: BenchConfiguration, progress: (String) -> Vo
         }
         figures.append(figure)
     }
+    let models = runModelBenchmarks(configuration, threads: configuration.threadCounts.max() ?? 2, progress: progress)
     return BenchReport(configuration: configuration, cores: Parallel.hardwareConcurrency,
                        openBLASConfiguration: BLAS.configuration, openBLASCore: BLAS.coreName,
                        otherLoad: CPUSnapshot.now().otherLoad(since: startSnapshot, cores: Parallel.hardwareConcurrency),
-                       figures: figures)
+                       figures: figures, models: models)
 }
 
 /// `value` with `digits` decimals (no Foundation formatting).
@@ -274,6 +280,28 @@ extension BenchReport {
         }
         lines.append("")
         lines.append("ratio = conv GFLOP/s / sgemm GFLOP/s at the same GEMM shape (goal >= 0.70)")
+        if !models.isEmpty {
+            lines.append("")
+            let header = [pad("network figure", 34), pad("size", 9, right: true), pad("threads", 7, right: true),
+                          pad("median s", 9, right: true), pad("GFLOP/s", 8, right: true), pad("peak MB", 8, right: true),
+                          pad("PyTorch s", 9, right: true), pad("speed-up", 8, right: true)]
+            lines.append(header.joined(separator: "  "))
+            lines.append(String(repeating: "-", count: header.joined(separator: "  ").count))
+            for m in models {
+                let comparable = !m.reducedSize
+                let row = [pad(m.label, 34), pad("\(m.size)\(m.reducedSize ? "*" : "")", 9, right: true),
+                           pad("\(m.threads)", 7, right: true), pad(format(m.timing.medianSeconds, 3), 9, right: true),
+                           pad(format(m.timing.gflops, 1), 8, right: true), pad(format(m.peakMB, 0), 8, right: true),
+                           pad(m.pytorchSeconds.map { format($0, 2) } ?? "", 9, right: true),
+                           pad(comparable ? m.pytorchSeconds.map { format($0 / m.timing.medianSeconds, 2) + "x" } ?? "" : "", 8, right: true)]
+                lines.append(row.joined(separator: "  "))
+            }
+            lines.append("")
+            lines.append("GFLOP/s = direct-convolution-equivalent FLOPs / time (Winograd does fewer multiplies); peak MB = VmHWM")
+            lines.append("during the figure\(models.allSatisfy(\.peakReset) ? " (reset before each)" : " (process peak so far: use --only for one figure)"); speed-up = PyTorch s / ours")
+            lines.append("(PyTorch 2.13, CPU/oneDNN, 2 threads, medians on this machine kind; peak RSS 1.2 GB at generator 1024 and the iteration)")
+            if models.contains(where: \.reducedSize) { lines.append("* --quick: reduced size, not comparable with PyTorch") }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -317,6 +345,18 @@ extension BenchReport {
                 inner.append("\"threads_\(threads)\": {\(t.joined(separator: ", "))}")
             }
             parts.append("\(string(f.key)): {\(inner.joined(separator: ", "))}")
+        }
+        for m in models {
+            var inner = ["\"size\": \(m.size)", "\"size_reduced_for_quick\": \(m.reducedSize)", "\"flops\": \(number(m.flops))"]
+            var t = ["\"gflops\": \(number(m.timing.gflops)), \"median_s\": \(number(m.timing.medianSeconds))"]
+            if let anchor = m.pytorchSeconds, !m.reducedSize { t.append("\"speedup_vs_pytorch\": \(number(anchor / m.timing.medianSeconds))") }
+            inner.append("\"threads_\(m.threads)\": {\(t.joined(separator: ", "))}")
+            inner.append("\"peak_rss_mb\": \(number(m.peakMB))")
+            inner.append("\"rss_before_mb\": \(number(m.rssBeforeMB))")
+            inner.append("\"peak_rss_reset\": \(m.peakReset)")
+            inner.append("\"pytorch_s\": \(m.pytorchSeconds.map(number) ?? "null")")
+            inner.append("\"pytorch_peak_rss_mb\": \(m.pytorchPeakMB.map(number) ?? "null")")
+            parts.append("\(string(m.key)): {\(inner.joined(separator: ", "))}")
         }
         return "{" + parts.joined(separator: ", ") + "}"
     }

@@ -8,7 +8,12 @@ var spec = CommandSpec(
     discussion: """
         Figures: sgemm at 1024³; the convolution forward path (im2col + sgemm, tiled by output
         rows) at the CycleGAN generator's shapes, each beside sgemm at that convolution's GEMM
-        shape (M = Cout, K = Cin·kH·kW, N = outH·outW) and the ratio conv/sgemm (goal ≥ 0.70).
+        shape (M = Cout, K = Cin·kH·kW, N = outH·outW) and the ratio conv/sgemm (goal ≥ 0.70);
+        whole networks with the largest thread count, batch 1, 1 channel: the ResNet-9
+        generator forward (ngf 64 at 256², 512², 1024²; ngf 32 at 256², 1024²), the 70×70
+        PatchGAN forward+backward (ndf 64, 256²) and one CycleGAN training iteration (128²
+        crops), each with its peak resident memory and PyTorch's time beside it. --quick runs
+        the network figures at reduced sizes (64², iteration 32²), marked in the output.
         Each figure is the median of --repeats timed runs after an untimed warm-up (at
         least one run and 0.1 s); a convolution and its sgemm alternate run by run.
         Build in release: swift build -c release && .build/release/sn-bench
@@ -18,12 +23,17 @@ var spec = CommandSpec(
 let jsonFlag = spec.flag("json", help: "Print one JSON object (stable key names) instead of a table.")
 let quickFlag = spec.flag("quick", help: "Smoke run: 1 timed repeat per figure (overrides --repeats).")
 let repeatsOption = spec.option("repeats", default: 7, help: "Timed repeats per figure; the median is reported.")
+let modelRepeatsOption = spec.option(
+    "model-repeats", default: 3, help: "Timed repeats per whole-network figure (generator, PatchGAN, CycleGAN iteration).")
 let threadsOption = spec.option(
     "threads", default: "1,2", help: "Comma-separated thread counts to measure with.")
 let onlyOption = spec.optionalOption(
     "only", as: String.self,
     help: "Comma-separated figure keys to run (e.g. sgemm_1024,conv_7x7_1to64_256); default all.")
 let arguments = spec.parseOrExit()
+// Before any BLAS call: OpenBLAS's idle workers busy-wait 2^10 instead of 2^28 cycles, so they do
+// not take the cores from TensorCore's own parallel loops between sgemm calls (docs/tensor.md).
+BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
 
 let repeats = arguments[quickFlag] ? 1 : arguments[repeatsOption]
 guard repeats >= 1 else { spec.usageExit("option '--repeats' must be ≥ 1, got \(repeats)") }
@@ -34,14 +44,16 @@ else {
     spec.usageExit("option '--threads': '\(arguments[threadsOption])' is not a list of thread counts like 1,2")
 }
 
-let knownKeys = ["sgemm_1024"] + convCases.map(\.key)
+let knownKeys = ["sgemm_1024"] + convCases.map(\.key) + modelCases.map(\.key)
 let only = arguments[onlyOption].map { $0.split(separator: ",").map { $0.trimmingCharacters() } } ?? knownKeys
 if let unknown = only.first(where: { !knownKeys.contains($0) }) {
     spec.usageExit("option '--only': unknown figure '\(unknown)' (known: \(knownKeys.joined(separator: ", ")))")
 }
 
+let modelRepeats = arguments[quickFlag] ? 1 : arguments[modelRepeatsOption]
+guard modelRepeats >= 1 else { spec.usageExit("option '--model-repeats' must be ≥ 1, got \(modelRepeats)") }
 let configuration = BenchConfiguration(
-    repeats: repeats, quick: arguments[quickFlag], threadCounts: threadCounts, figures: only)
+    repeats: repeats, quick: arguments[quickFlag], threadCounts: threadCounts, figures: only, modelRepeats: modelRepeats)
 let report = runBenchmarks(configuration) { message in
     if !arguments[jsonFlag] { writeStderr("sn-bench: \(message)\n") }
 }
