@@ -41,10 +41,11 @@ let package = Package(
         .executableTarget(name: "sn-convert", dependencies: [io, toolSupport], path: "Tools/sn-convert"),
         .executableTarget(name: "sn-synth", dependencies: [synthesis, io, toolSupport], path: "Tools/sn-synth"),
         .executableTarget(
-            name: "sn-segment", dependencies: [segmentation, starSegmentation, io, toolSupport], path: "Tools/sn-segment"),
+            name: "sn-segment", dependencies: [segmentation, starSegmentation, tensor, io, toolSupport],
+            path: "Tools/sn-segment"),
         .executableTarget(name: "sn-score", dependencies: [metrics, io, toolSupport], path: "Tools/sn-score"),
         .executableTarget(
-            name: "sn-train-star", dependencies: [starSegmentation, io, toolSupport], path: "Tools/sn-train-star"),
+            name: "sn-train-star", dependencies: [starSegmentation, tensor, io, toolSupport], path: "Tools/sn-train-star"),
 
         // A suite per package.
         .testTarget(name: "TensorCoreTests", dependencies: [tensor], path: "Tests/TensorCoreTests"),

@@ -5,6 +5,7 @@
 import MicroscopyIO
 import Segmentation
 import StarSegmentation
+import TensorCore
 import ToolSupport
 
 enum MethodOption: String, ArgumentChoice { case otsu, adaptive, star }
@@ -61,6 +62,8 @@ let channelKey = spec.option("channel", default: 0, help: "Channel index (0-base
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 
 let args = spec.parseOrExit()
+// Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
+BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
 guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
 guard args[minAreaKey] >= 0 else { spec.usageExit("--min-area must be 0 or more, got \(args[minAreaKey])") }
 guard args[channelKey] >= 0 else { spec.usageExit("--channel must be 0 or more, got \(args[channelKey])") }

@@ -4,6 +4,7 @@
 import Foundation
 import MicroscopyIO
 import StarSegmentation
+import TensorCore
 import ToolSupport
 
 var spec = CommandSpec(
@@ -33,6 +34,8 @@ let raysKey = spec.option("rays", default: 32, help: "Rays.")
 let afterKey = spec.option("after", default: 128, help: "Features of the convolution after the U-Net (0 = none).")
 let limitKey = spec.option("limit", default: 0, help: "Use at most this many images of each folder (0 = all).")
 let args = spec.parseOrExit()
+// Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
+BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
 guard let train = args[trainKey], let validation = args[validationKey], let out = args[outKey] else {
     spec.usageExit("--train, --validation and --out are required")
 }
