@@ -180,11 +180,18 @@ import Testing
         let image = dir.appendingPathComponent("a.tif").path
         try writeTIFF(ImagePlane(width: 16, height: 16, repeating: 5, sampleType: .uint16), to: image)
         let out = dir.appendingPathComponent("out").path
-        let noModel = try ToolRunner.run("sn-segment", ["--method", "star", "--out", out, image])
-        #expect(noModel.status == 2)
-        #expect(noModel.stderr.hasPrefix("sn-segment: error: --method star needs --model FILE"))
         let bogus = dir.appendingPathComponent("bogus.safetensors").path
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: bogus))
+        // Without --model the shipped model is looked up, $SALIENCYNET_MODELS first: a broken file there is
+        // found (and refused, naming it) before the repository's Models/.
+        let models = dir.appendingPathComponent("models")
+        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+        let shadow = models.appendingPathComponent("star-target.safetensors").path
+        try FileManager.default.copyItem(atPath: bogus, toPath: shadow)
+        let shadowed = try ToolRunner.run("sn-segment", ["--method", "star", "--out", out, image],
+                                          environment: ["SALIENCYNET_MODELS": models.path])
+        #expect(shadowed.status == 2)
+        #expect(shadowed.stderr.hasPrefix("sn-segment: error: \(shadow): "), "\(shadowed.stderr)")
         let bad = try ToolRunner.run("sn-segment", ["--method", "star", "--model", bogus, "--out", out, image])
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("sn-segment: error: \(bogus): "), "\(bad.stderr)")
@@ -193,5 +200,22 @@ import Testing
         let wrong = try ToolRunner.run("sn-segment", ["--method", "otsu", "--model", bogus, "--out", out, image])
         #expect(wrong.status == 2)
         #expect(!FileManager.default.fileExists(atPath: out + "/a.tif"))
+    }
+
+    /// `--method star` without `--model` uses the shipped Models/star-target.safetensors (trained on the
+    /// synthetic target style) and finds most nuclei of a target-style image.
+    @Test func shippedStarModelSegmentsTargetStyle() throws {
+        let dir = try ToolRunner.temporaryFolder("segment-default-star")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let syn = dir.appendingPathComponent("syn").path, masks = dir.appendingPathComponent("masks").path
+        let synth = try ToolRunner.run("sn-synth", ["--style", "target", "--count", "2", "--size", "128", "--seed", "21", "--out", syn])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let segment = try ToolRunner.run("sn-segment", ["--method", "star", "--out", masks], stdin: synth.stdout)
+        #expect(segment.status == 0, "\(segment.stderr)")
+        let score = try ToolRunner.run("sn-score", ["--truth", syn + "/masks"], stdin: segment.stdout)
+        #expect(score.status == 0, "\(score.stderr)")
+        let table = Table(score.stdout)
+        let f1 = try #require(table.value("summary", "f1"))
+        #expect(f1 > 0.6, "the shipped star model should find most target-style nuclei: \(score.stdout)")
     }
 }

@@ -49,12 +49,17 @@ enum ToolRunner {
         var description: String { "tool \(name) was not built; looked in: \(looked.joined(separator: ", "))" }
     }
 
-    /// Runs `tool` with `arguments`, feeding `stdin` (or an empty stdin), in `directory`.
-    static func run(_ tool: String, _ arguments: [String], stdin: String = "", in directory: URL? = nil) throws -> Result {
+    /// Runs `tool` with `arguments`, feeding `stdin` (or an empty stdin), in `directory`, with `environment`
+    /// added to the test process's environment.
+    static func run(_ tool: String, _ arguments: [String], stdin: String = "", in directory: URL? = nil,
+                    environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = try toolURL(tool)
         process.arguments = arguments
         if let d = directory { process.currentDirectoryURL = d }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
         process.standardInput = inPipe
         process.standardOutput = outPipe

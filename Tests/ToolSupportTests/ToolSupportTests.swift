@@ -182,3 +182,24 @@ struct Fixture {
         #expect(p.line(completed: 2, elapsed: 1).hasPrefix("x [############            ] 2/4"))
     }
 }
+
+@Suite struct ShippedModelTests {
+    @Test func environmentFolderComesFirstThenModelsBesideTheExecutable() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir); unsetenv("SALIENCYNET_MODELS") }
+        let name = "test-model-\(UUID().uuidString).safetensors"
+        #expect(ShippedModels.locate(name) == nil)
+        FileManager.default.createFile(atPath: dir + "/" + name, contents: Data([1, 2, 3]))
+        setenv("SALIENCYNET_MODELS", dir, 1)
+        #expect(ShippedModels.searchFolders().first == dir)
+        #expect(ShippedModels.locate(name) == dir + "/" + name)
+        // Without the variable, the folders are Models/ in the executable's folder and its parents.
+        unsetenv("SALIENCYNET_MODELS")
+        let folders = ShippedModels.searchFolders()
+        #expect(folders.count == 6)
+        #expect(folders.prefix(5).allSatisfy { $0.hasSuffix("/Models") || $0 == "Models" })
+        #expect(folders.last?.hasSuffix("share/saliencynet/models") == true)
+        #expect(ShippedModels.locate(name) == nil)
+    }
+}

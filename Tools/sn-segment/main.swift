@@ -36,8 +36,9 @@ var spec = CommandSpec(
                 B = --block-size, C = --contrast and p the image's intensity percentiles.
       star      star-convex polygons predicted by a U-Net (StarDist-style) from --model FILE (a safetensors
                 file holding the network, its probability and NMS thresholds and its 1/99.8 % percentile
-                normalization); images larger than 512 px are predicted in overlapping tiles. No default
-                model ships yet: --model is required (docs/segmentation.md).
+                normalization); images larger than 512 px are predicted in overlapping tiles. Without
+                --model, the shipped Models/star-target.safetensors (trained on the synthetic target
+                style) is used; $SALIENCYNET_MODELS overrides where it is looked for.
     For otsu and adaptive: connected components (--connectivity), optionally hole filling (--fill-holes,
     before labelling); for every method, removal of objects smaller than --min-area pixels (labels
     renumbered 1..K).
@@ -57,7 +58,10 @@ let minAreaKey = spec.option("min-area", default: 0, help: "Remove objects with 
 let blockKey = spec.option("block-size", default: 51, help: "adaptive: side of the neighbourhood, px (odd, >= 3).")
 let contrastKey = spec.option("contrast", default: 0.15,
                               help: "adaptive: margin above the local mean, as a fraction of the 1-99.8 % intensity range.")
-let modelKey = spec.optionalOption("model", as: String.self, help: "star: the model file (.safetensors).")
+/// The star model trained on the synthetic target style, shipped in the repository's Models/ folder.
+let defaultStarModel = "star-target.safetensors"
+let modelKey = spec.optionalOption("model", as: String.self,
+                                   help: "star: the model file (.safetensors); default: the shipped \(defaultStarModel).")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 
@@ -81,8 +85,9 @@ let segmenter = ThresholdSegmenter(method: method, connectivity: args[connectivi
                                    fillHoles: args[fillKey], minimumArea: args[minAreaKey])
 var starModel: StarModel? = nil
 if args[methodKey] == .star {
-    guard let modelPath = args[modelKey] else {
-        spec.usageExit("--method star needs --model FILE (no default star model is shipped yet; see docs/segmentation.md)")
+    guard let modelPath = args[modelKey] ?? ShippedModels.locate(defaultStarModel) else {
+        spec.usageExit("--method star: no --model given and the shipped \(defaultStarModel) was not found in "
+                       + ShippedModels.searchFolders().joined(separator: ", "))
     }
     do {
         starModel = try StarModel.load(from: modelPath)
