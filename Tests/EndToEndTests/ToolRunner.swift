@@ -60,23 +60,7 @@ enum ToolRunner {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        process.standardInput = inPipe
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        try process.run()
-        // Write stdin and drain both outputs concurrently, so that no pipe fills up and blocks.
-        let group = DispatchGroup()
-        let out = Collected(), err = Collected()
-        DispatchQueue.global().async(group: group) { out.data = outPipe.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { err.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
-        inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-        try? inPipe.fileHandleForWriting.close()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: out.data, as: UTF8.self),
-                      stderr: String(decoding: err.data, as: UTF8.self))
+        return try collect(process, stdin: stdin)
     }
 
     /// Runs `command` with `bash -c`, the built tools' folder first on `PATH`: a real Unix pipeline,
@@ -89,8 +73,14 @@ enum ToolRunner {
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = toolsFolder + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         process.environment = environment
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardInput = FileHandle.nullDevice
+        return try collect(process, stdin: nil)
+    }
+
+    /// Starts `process`, feeds it `stdin` (nil: /dev/null) and drains stdout and stderr concurrently, so that
+    /// no pipe fills up and blocks; returns when it has exited.
+    private static func collect(_ process: Process, stdin: String?) throws -> Result {
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
         process.standardOutput = outPipe
         process.standardError = errPipe
         try process.run()
@@ -98,6 +88,10 @@ enum ToolRunner {
         let out = Collected(), err = Collected()
         DispatchQueue.global().async(group: group) { out.data = outPipe.fileHandleForReading.readDataToEndOfFile() }
         DispatchQueue.global().async(group: group) { err.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
+        if let stdin {
+            inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+            try? inPipe.fileHandleForWriting.close()
+        }
         group.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus,

@@ -13,17 +13,6 @@ extension TensorCoreTests {
             (v == .f2x2 ? 1e-5 : 4e-5) * Float(9 * channels)
         }
 
-        /// Reflection padding by the textbook definition (for the reference).
-        static func reflectionPadded(_ x: Tensor, _ p: Int) -> Tensor {
-            let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-            func r(_ k: Int, _ m: Int) -> Int { k < 0 ? -k : (k >= m ? 2 * (m - 1) - k : k) }
-            var out = Tensor.zeros([n, c, h + 2 * p, w + 2 * p])
-            for a in 0..<n { for b in 0..<c { for i in 0..<(h + 2 * p) { for j in 0..<(w + 2 * p) {
-                out[a, b, i, j] = x[a, b, r(i - p, h), r(j - p, w)]
-            } } } }
-            return out
-        }
-
         @Test("zero and reflection padding, odd sizes, bias, wide rows, one-tile-row bands ≈ Reference.conv2d, 1 and 2 threads",
               arguments: WinogradVariant.allCases)
         func agreesWithDirect(_ variant: WinogradVariant) {
@@ -43,7 +32,7 @@ extension TensorCoreTests {
                                 "\(variant) \(x.shape) p=\(p) budget=\(budget): max difference \(fast.maxAbsoluteDifference(direct))")
                     }
                     if p >= 1 && p < h && p < w {
-                        let reflected = Reference.conv2d(Self.reflectionPadded(x, p), weight: wt, bias: b)
+                        let reflected = Reference.conv2d(Reference.reflectionPad(x, padding: p), weight: wt, bias: b)
                         let fast = Tensor.winogradConv2d(x, weight: wt, bias: b, padding: p, border: .reflect, variant: variant,
                                                          workspaceBytes: 1)
                         #expect(fast.isApproximatelyEqual(to: reflected, absoluteTolerance: Self.tolerance(variant, channels: cin), relativeTolerance: 1e-4),

@@ -221,4 +221,15 @@ public enum Reference {
         }
         return Tensor(shape: shape, scalars: Array(values.prefix(n)))
     }
+
+    /// Naive reflection padding: `y[.., i, j] = x[.., r(i − p), r(j − p)]`, `r(k) = |k|` mirrored at `n − 1`.
+    public static func reflectionPad(_ x: Tensor, padding p: Int) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        func r(_ k: Int, _ m: Int) -> Int { k < 0 ? -k : (k >= m ? 2 * (m - 1) - k : k) }
+        var out = Tensor.zeros([n, c, h + 2 * p, w + 2 * p])
+        for a in 0..<n { for b in 0..<c { for i in 0..<(h + 2 * p) { for j in 0..<(w + 2 * p) {
+            out[a, b, i, j] = x[a, b, r(i - p, h), r(j - p, w)]
+        } } } }
+        return out
+    }
 }
