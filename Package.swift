@@ -13,6 +13,7 @@ let segmentation = Target.Dependency.product(name: "Segmentation", package: "Seg
 let starSegmentation = Target.Dependency.product(name: "StarSegmentation", package: "Segmentation")
 let metrics = Target.Dependency.product(name: "Metrics", package: "Metrics")
 let cycleGAN = Target.Dependency.product(name: "CycleGAN", package: "CycleGAN")
+let saliencyTraining = Target.Dependency.product(name: "SaliencyTraining", package: "CycleGAN")
 
 let package = Package(
     name: "SaliencyNet",
@@ -23,6 +24,7 @@ let package = Package(
         .executable(name: "sn-segment", targets: ["sn-segment"]),
         .executable(name: "sn-score", targets: ["sn-score"]),
         .executable(name: "sn-train-star", targets: ["sn-train-star"]),
+        .executable(name: "sn-train", targets: ["sn-train"]),
     ],
     dependencies: [
         .package(path: "Packages/Tensor"),
@@ -46,6 +48,9 @@ let package = Package(
         .executableTarget(name: "sn-score", dependencies: [metrics, io, toolSupport], path: "Tools/sn-score"),
         .executableTarget(
             name: "sn-train-star", dependencies: [starSegmentation, tensor, io, toolSupport], path: "Tools/sn-train-star"),
+        .executableTarget(
+            name: "sn-train", dependencies: [saliencyTraining, cycleGAN, losses, nn, tensor, io, toolSupport],
+            path: "Tools/sn-train"),
 
         // A suite per package.
         .testTarget(name: "TensorCoreTests", dependencies: [tensor], path: "Tests/TensorCoreTests"),
@@ -59,9 +64,11 @@ let package = Package(
             name: "SegmentationTests", dependencies: [segmentation, starSegmentation, metrics, io, nn, tensor],
             path: "Tests/SegmentationTests", exclude: ["Fixtures"]),
         .testTarget(name: "MetricsTests", dependencies: [metrics, io], path: "Tests/MetricsTests", exclude: ["Fixtures"]),
-        .testTarget(name: "CycleGANTests", dependencies: [cycleGAN, nn, tensor], path: "Tests/CycleGANTests"),
+        .testTarget(
+            name: "CycleGANTests", dependencies: [cycleGAN, saliencyTraining, losses, nn, tensor, io, segmentation, metrics],
+            path: "Tests/CycleGANTests"),
 
         // End-to-end tests run the built tools.
-        .testTarget(name: "EndToEndTests", dependencies: [io], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: [io, cycleGAN, nn, tensor], path: "Tests/EndToEndTests"),
     ]
 )

@@ -11,7 +11,7 @@ enum ModelWorkload {
     case generatorForward(filters: Int)
     /// 70×70 PatchGAN forward and backward (weight gradients, LSGAN loss against ones), batch 1.
     case patchGANForwardBackward(filters: Int)
-    /// One full CycleGAN iteration (``CycleGANTrainer/trainStep(realX:realY:)``), batch 1.
+    /// One full CycleGAN iteration (``CycleGANTrainer/trainStep(realX:realY:random:)``, vanilla: LSGAN + L1 cycle, no identity), batch 1.
     case cycleGANIteration(generatorFilters: Int, discriminatorFilters: Int)
 }
 
@@ -143,6 +143,7 @@ final class ModelRun {
     var trainer: CycleGANTrainer?
     let x: Tensor, y: Tensor
     var sink: Float = 0
+    var random = PhiloxGenerator(seed: 24)
 
     init(_ workload: ModelWorkload, size: Int) {
         self.workload = workload
@@ -156,7 +157,9 @@ final class ModelRun {
         case .patchGANForwardBackward(let d):
             discriminator = PatchDiscriminator(name: "D_Y", filters: d, initializer: &initializer)
         case .cycleGANIteration(let f, let d):
-            trainer = CycleGANTrainer(model: CycleGANModel(generator: GeneratorOptions(filters: f), discriminatorFilters: d, seed: 23))
+            // The anchor's iteration: LSGAN plus L1 cycle, no identity loss, no pool (vanilla placement).
+            trainer = CycleGANTrainer(model: CycleGANModel(generator: GeneratorOptions(filters: f), discriminatorFilters: d, seed: 23),
+                                      options: TrainingOptions(placement: .vanilla, identityFraction: 0, poolSize: 0))
         }
     }
 
@@ -173,7 +176,7 @@ final class ModelRun {
             tape.backward(from: mseLoss(score, Variable(Tensor(shape: score.shape, repeating: 1))))
             sink += d.parameters[0].gradient.scalars[0]
         case .cycleGANIteration:
-            sink += trainer!.trainStep(realX: x, realY: y).generatorTotal
+            sink += trainer!.trainStep(realX: x, realY: y, random: &random).generatorTotal
         }
     }
 }

@@ -1,3 +1,4 @@
+import Losses
 import NN
 import TensorCore
 
@@ -36,10 +37,19 @@ public struct CycleGANModel {
     public var parameters: [Parameter] { generatorParameters + discriminatorParameters }
 }
 
-/// Hyper-parameters of the vanilla CycleGAN step (paper defaults).
+/// Hyper-parameters of a SaliencyNet / CycleGAN training step (defaults: the paper's).
 public struct TrainingOptions: Sendable, Equatable {
-    /// Weight λ of the cycle-consistency L1 losses (10).
+    /// Where the saliency loss applies (``LossPlacement/cycle``, the paper's, by default).
+    public var placement: LossPlacement
+    /// α, β, γ of the saliency loss `α·MSE + β·MGE + γ·(1 − SSIM)` (model M: 0.2, 0.2, 0.6).
+    public var saliencyWeights: SaliencyLossWeights
+    /// Weight λ of the cycle-consistency losses (10).
     public var cycleWeight: Float
+    /// Identity loss weight as a fraction of λ (CycleGAN's `lambda_identity`, 0.5: the identity
+    /// terms weigh `0.5·λ`); 0 turns the identity loss off.
+    public var identityFraction: Float
+    /// Capacity of each image pool of past fakes shown to the discriminators (50; 0 = no pool).
+    public var poolSize: Int
     /// Adam learning rate (2e-4), β₁ (0.5), β₂ (0.999).
     public var learningRate: Float
     public var beta1: Float
@@ -47,103 +57,206 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Learning-rate schedule (CycleGAN: constant then linear decay).
     public var schedule: LearningRateSchedule
 
-    /// Creates options (defaults: the paper's).
-    public init(cycleWeight: Float = 10, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
+    /// Creates options (defaults: the paper's placement and model-M weights, CycleGAN's λ 10, identity
+    /// 0.5·λ, pool 50, Adam 2e-4 (0.5, 0.999)).
+    public init(placement: LossPlacement = .cycle, saliencyWeights: SaliencyLossWeights = .modelM,
+                cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50,
+                learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
                 schedule: LearningRateSchedule = .constant) {
+        self.placement = placement
+        self.saliencyWeights = saliencyWeights
         self.cycleWeight = cycleWeight
+        self.identityFraction = identityFraction
+        self.poolSize = poolSize
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.schedule = schedule
     }
+
+    /// The vanilla CycleGAN of Zhu et al. 2017 (L1 cycle, LSGAN, identity 0.5·λ, pool 50).
+    public static var vanilla: TrainingOptions { TrainingOptions(placement: .vanilla) }
 }
 
-/// The losses of one step (scalars, before the optimizer update that used them).
+/// The losses of one step (scalars, weighted as they enter the objectives, computed before the
+/// optimizer update that used them).
 public struct StepLosses: Sendable, Equatable {
-    /// LSGAN loss of G against D_Y: `mean((D_Y(G(x)) − 1)²)`.
+    /// Adversarial loss of G against D_Y, `C_adv(D_Y(G(x)), real)` (LSGAN: `mean((D_Y(G(x)) − 1)²)`).
     public var adversarialG: Float
-    /// LSGAN loss of F against D_X: `mean((D_X(F(y)) − 1)²)`.
+    /// Adversarial loss of F against D_X.
     public var adversarialF: Float
-    /// `λ · mean|F(G(x)) − x|`.
+    /// `λ · C_cycle(F(G(x)), x)` (L1 or the saliency loss, see ``LossPlacement``).
     public var cycleX: Float
-    /// `λ · mean|G(F(y)) − y|`.
+    /// `λ · C_cycle(G(F(y)), y)`.
     public var cycleY: Float
-    /// The generators' total: the four terms above.
-    public var generatorTotal: Float { adversarialG + adversarialF + cycleX + cycleY }
-    /// `½ (mean((D_X(x) − 1)²) + mean(D_X(F(y))²))`.
+    /// `f·λ · C_cycle(F(x), x)` (0 when the identity loss is off).
+    public var identityX: Float
+    /// `f·λ · C_cycle(G(y), y)`.
+    public var identityY: Float
+    /// The saliency-loss terms (MSE, MGE, 1 − SSIM, unweighted) of the X cycle and of the Y cycle
+    /// when the placement is ``LossPlacement/cycle``; nil otherwise.
+    public var cycleTermsX: SaliencyLossValues?
+    public var cycleTermsY: SaliencyLossValues?
+    /// The generators' total: adversarial + cycle + identity terms.
+    public var generatorTotal: Float { adversarialG + adversarialF + cycleX + cycleY + identityX + identityY }
+    /// `½ (C_adv(D_X(x), real) + C_adv(D_X(pool(F(y))), fake))`.
     public var discriminatorX: Float
-    /// `½ (mean((D_Y(y) − 1)²) + mean(D_Y(G(x))²))`.
+    /// `½ (C_adv(D_Y(y), real) + C_adv(D_Y(pool(G(x))), fake))`.
     public var discriminatorY: Float
+
+    /// Every value, in a fixed order, for finiteness checks and logs.
+    public var all: [Float] {
+        [adversarialG, adversarialF, cycleX, cycleY, identityX, identityY, discriminatorX, discriminatorY]
+    }
 }
 
-/// The vanilla CycleGAN training state: the model and one Adam per player (G+F, D_X+D_Y).
-/// Later work adds the image pool, identity and saliency losses, schedules and checkpoints
-/// around ``trainStep(realX:realY:)``.
+/// CycleGAN's history buffer of generated images (Shrivastava et al. 2017; `ImagePool` of
+/// pytorch-CycleGAN-and-pix2pix): the discriminators see fakes from earlier iterations too, which
+/// damps oscillation. For each image of a batch: while the pool holds fewer than ``capacity``
+/// images it is stored and returned; afterwards, with probability ½ a uniformly chosen stored image
+/// is returned and replaced by the new one, otherwise the new one is returned.
+public struct ImagePool: Sendable {
+    /// Maximum stored images (0: the pool returns its input).
+    public let capacity: Int
+    /// The stored images, each `[1, C, H, W]`.
+    public private(set) var images: [Tensor]
+
+    /// An empty pool, or one restored from a checkpoint.
+    public init(capacity: Int, images: [Tensor] = []) {
+        precondition(capacity >= 0 && images.count <= capacity, "ImagePool: \(images.count) images for capacity \(capacity)")
+        self.capacity = capacity
+        self.images = images
+    }
+
+    /// The batch `[N, C, H, W]` for the discriminator, drawing the coin flips and indices from `random`.
+    public mutating func query(_ batch: Tensor, random: inout PhiloxGenerator) -> Tensor {
+        guard capacity > 0 else { return batch }
+        let n = batch.shape[0]
+        let itemShape = [1] + Array(batch.shape.dropFirst())
+        let itemSize = batch.count / max(1, n)
+        var out: [Float] = []
+        out.reserveCapacity(batch.count)
+        let scalars = batch.scalars
+        for i in 0..<n {
+            let item = Tensor(shape: itemShape, scalars: Array(scalars[(i * itemSize)..<((i + 1) * itemSize)]))
+            if images.count < capacity {
+                images.append(item)
+                out += item.scalars
+            } else if Float.random(in: 0..<1, using: &random) > 0.5 {
+                let k = Int.random(in: 0..<capacity, using: &random)
+                out += images[k].scalars
+                images[k] = item
+            } else {
+                out += item.scalars
+            }
+        }
+        return Tensor(shape: batch.shape, scalars: out)
+    }
+}
+
+/// The training state of a step: the model, one Adam per player (G+F, D_X+D_Y) and the two image
+/// pools. The training loop (module `SaliencyTraining`) adds data, schedule, checkpoints and
+/// validation around ``trainStep(realX:realY:random:)``.
 public struct CycleGANTrainer {
     /// The four networks (parameters are updated in place by the optimizers).
     public var model: CycleGANModel
     /// The hyper-parameters.
     public var options: TrainingOptions
+    /// The criteria of ``TrainingOptions/placement``.
+    public let criteria: CycleGANCriteria
     /// Adam over `G.parameters + F.parameters`.
     public var generatorOptimizer: Adam
     /// Adam over `D_X.parameters + D_Y.parameters`.
     public var discriminatorOptimizer: Adam
+    /// Past fakes of domain X (`F(y)`), shown to D_X.
+    public var poolX: ImagePool
+    /// Past fakes of domain Y (`G(x)`), shown to D_Y.
+    public var poolY: ImagePool
 
-    /// Creates the trainer with fresh optimizers.
+    /// Creates the trainer with fresh optimizers and empty pools.
     public init(model: CycleGANModel, options: TrainingOptions = TrainingOptions()) {
         self.model = model
         self.options = options
+        criteria = CycleGANCriteria(placement: options.placement, weights: options.saliencyWeights)
         generatorOptimizer = Adam(parameters: model.generatorParameters, learningRate: options.learningRate,
                                   beta1: options.beta1, beta2: options.beta2, schedule: options.schedule)
         discriminatorOptimizer = Adam(parameters: model.discriminatorParameters, learningRate: options.learningRate,
                                       beta1: options.beta1, beta2: options.beta2, schedule: options.schedule)
+        poolX = ImagePool(capacity: options.poolSize)
+        poolY = ImagePool(capacity: options.poolSize)
     }
 
-    /// One CycleGAN iteration on a batch `realX` `[N, Cx, H, W]` from X and `realY` `[N, Cy, H, W]`
-    /// from Y (H, W multiples of 8, values in [−1, 1]):
+    /// The 1-based epoch the learning-rate schedule uses (both optimizers).
+    public var epoch: Int {
+        get { generatorOptimizer.epoch }
+        set { generatorOptimizer.epoch = newValue; discriminatorOptimizer.epoch = newValue }
+    }
+
+    /// One CycleGAN iteration on a batch `realX` `[N, C, H, W]` from X and `realY` from Y (H, W
+    /// multiples of 4, values in [−1, 1]), with `C_cycle` and `C_adv` the criteria of the placement
+    /// (paper §3.2, Fig. 1: `C_cycle` is the saliency loss, `C_adv` LSGAN):
     ///
-    /// 1. Generators (a tape differentiating only G and F; the discriminators enter as
-    ///    constants): `ŷ = G(x)`, `x̂ = F(y)`, losses `mse(D_Y(ŷ), 1) + mse(D_X(x̂), 1) +
-    ///    λ·|F(ŷ) − x|₁ + λ·|G(x̂) − y|₁`; backward; Adam step of G and F.
-    /// 2. Discriminators (a tape differentiating only D_X and D_Y; the fakes of step 1 enter as
-    ///    constants, i.e. detached): `½(mse(D_Y(y), 1) + mse(D_Y(ŷ), 0))` and likewise for D_X;
-    ///    backward; Adam step of D_X and D_Y.
+    /// 1. Generators (a tape differentiating only G and F; D_X, D_Y enter as constants):
+    ///    `ŷ = G(x)`, `x̂ = F(y)`,
+    ///    `L_GF = C_adv(D_Y(ŷ), 1) + C_adv(D_X(x̂), 1) + λ·C_cycle(F(ŷ), x) + λ·C_cycle(G(x̂), y)
+    ///          + f·λ·(C_cycle(F(x), x) + C_cycle(G(y), y))` (identity terms when `f > 0`);
+    ///    backward; Adam step of G and F.
+    /// 2. Discriminators (a tape differentiating only D_X and D_Y; fakes from step 1, detached, pass
+    ///    through the image pools, whose coin flips come from `random`):
+    ///    `½(C_adv(D_Y(y), 1) + C_adv(D_Y(pool_Y(ŷ)), 0))` and likewise for D_X; backward; Adam step.
     ///
     /// Gradients are zeroed before each backward pass. Returns the losses.
     @discardableResult
-    public mutating func trainStep(realX: Tensor, realY: Tensor) -> StepLosses {
+    public mutating func trainStep(realX: Tensor, realY: Tensor, random: inout PhiloxGenerator) -> StepLosses {
         let m = model
         let lambda = options.cycleWeight
-        func labels(_ like: Variable, _ value: Float) -> Variable { Variable(Tensor(shape: like.shape, repeating: value)) }
+        let identityWeight = options.identityFraction * lambda
+        let c = criteria
 
         // 1. Generators.
         let gTape = Tape(differentiating: m.generatorParameters)
         let x = gTape.input(realX), y = gTape.input(realY)
         let fakeY = m.G(x), fakeX = m.F(y)
-        let scoreFakeY = m.D_Y(fakeY), scoreFakeX = m.D_X(fakeX)
-        let adversarialG = mseLoss(scoreFakeY, labels(scoreFakeY, 1))
-        let adversarialF = mseLoss(scoreFakeX, labels(scoreFakeX, 1))
-        let cycleX = lambda * l1Loss(m.F(fakeY), x)
-        let cycleY = lambda * l1Loss(m.G(fakeX), y)
-        let total = adversarialG + adversarialF + cycleX + cycleY
+        let adversarialG = c.adversarialLoss(m.D_Y(fakeY), target: .real)
+        let adversarialF = c.adversarialLoss(m.D_X(fakeX), target: .real)
+        var termsX: SaliencyLossValues?, termsY: SaliencyLossValues?
+        func cycle(_ reconstruction: Variable, _ original: Variable, _ record: inout SaliencyLossValues?) -> Variable {
+            guard options.placement == .cycle else { return c.cycleLoss(reconstruction, original) }
+            let t = c.cycleSaliency.terms(reconstruction, original)
+            record = SaliencyLossValues(mse: Double(t.mse.value.scalar), mge: Double(t.mge.value.scalar),
+                                        ssim: Double(t.ssim.value.scalar), total: Double(t.total.value.scalar))
+            return t.total
+        }
+        let cycleX = lambda * cycle(m.F(fakeY), x, &termsX)
+        let cycleY = lambda * cycle(m.G(fakeX), y, &termsY)
+        var total = adversarialG + adversarialF + cycleX + cycleY
+        var identityX: Float = 0, identityY: Float = 0
+        if identityWeight > 0 {
+            let idX = identityWeight * c.cycleLoss(m.F(x), x)
+            let idY = identityWeight * c.cycleLoss(m.G(y), y)
+            total = total + idX + idY
+            (identityX, identityY) = (idX.value.scalar, idY.value.scalar)
+        }
         Parameter.zeroGradients(m.generatorParameters)
         gTape.backward(from: total)
         generatorOptimizer.step()
 
-        // 2. Discriminators on real and (detached) fake images.
+        // 2. Discriminators on real and (detached, pooled) fake images.
+        let pooledX = poolX.query(fakeX.value, random: &random)
+        let pooledY = poolY.query(fakeY.value, random: &random)
         let dTape = Tape(differentiating: m.discriminatorParameters)
         func discriminatorLoss(_ d: PatchDiscriminator, real: Tensor, fake: Tensor) -> Variable {
-            let realScore = d(dTape.input(real)), fakeScore = d(dTape.input(fake))
-            return 0.5 * (mseLoss(realScore, labels(realScore, 1)) + mseLoss(fakeScore, labels(fakeScore, 0)))
+            0.5 * (c.adversarialLoss(d(dTape.input(real)), target: .real) + c.adversarialLoss(d(dTape.input(fake)), target: .fake))
         }
-        let lossDX = discriminatorLoss(m.D_X, real: realX, fake: fakeX.value)
-        let lossDY = discriminatorLoss(m.D_Y, real: realY, fake: fakeY.value)
+        let lossDX = discriminatorLoss(m.D_X, real: realX, fake: pooledX)
+        let lossDY = discriminatorLoss(m.D_Y, real: realY, fake: pooledY)
         Parameter.zeroGradients(m.discriminatorParameters)
         dTape.backward(from: lossDX + lossDY)
         discriminatorOptimizer.step()
 
         return StepLosses(adversarialG: adversarialG.value.scalar, adversarialF: adversarialF.value.scalar,
                           cycleX: cycleX.value.scalar, cycleY: cycleY.value.scalar,
+                          identityX: identityX, identityY: identityY, cycleTermsX: termsX, cycleTermsY: termsY,
                           discriminatorX: lossDX.value.scalar, discriminatorY: lossDY.value.scalar)
     }
 }

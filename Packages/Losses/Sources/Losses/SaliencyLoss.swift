@@ -82,6 +82,14 @@ public struct SaliencyLossValues: Sendable, Equatable {
     public var ssim: Double
     /// `α·L_MSE + β·L_MGE + γ·L_SSIM`.
     public var total: Double
+
+    /// The values of the three terms and their total.
+    public init(mse: Double, mge: Double, ssim: Double, total: Double) {
+        self.mse = mse
+        self.mge = mge
+        self.ssim = ssim
+        self.total = total
+    }
 }
 
 /// The SaliencyNet loss (paper §3.2, `L_total = α·L_MSE + β·L_MGE + γ·L_MSSIM`, with the SSIM

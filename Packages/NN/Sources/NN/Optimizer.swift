@@ -74,6 +74,21 @@ public struct Adam {
         secondMoments = parameters.map { Tensor.zeros($0.shape) }
     }
 
+    /// Restores the state saved from an optimizer over the same parameters (a resumed training run):
+    /// the step count `t` and the moments, aligned with ``parameters``.
+    /// - Throws: ``CheckpointError`` (with `path`) when the counts or shapes do not match.
+    public mutating func restore(stepCount: Int, firstMoments m: [Tensor], secondMoments v: [Tensor], path: String) throws {
+        guard stepCount >= 0, m.count == parameters.count, v.count == parameters.count else {
+            throw CheckpointError(path: path, reason: "optimizer state for \(m.count) parameters, \(parameters.count) expected")
+        }
+        for (i, p) in parameters.enumerated() where m[i].shape != p.shape || v[i].shape != p.shape {
+            throw CheckpointError(path: path, reason: "optimizer moments of '\(p.name)': shape \(m[i].shape) in file, \(p.shape) expected")
+        }
+        self.stepCount = stepCount
+        firstMoments = m
+        secondMoments = v
+    }
+
     /// `baseLearningRate · schedule.multiplier(epoch: epoch)`.
     public var learningRate: Float { baseLearningRate * schedule.multiplier(epoch: epoch) }
 

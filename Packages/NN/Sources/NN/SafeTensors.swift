@@ -285,7 +285,15 @@ public enum Checkpoint {
     ///   `"m.safetensors: tensor 'G.res3.conv1.weight': shape [256,256,3,3] in file, [128,128,3,3] expected"`.
     @discardableResult
     public static func load(into parameters: [Parameter], from path: String, architecture: String? = nil) throws -> ModelMetadata {
-        let file = try SafeTensorsFile.read(from: path)
+        try load(into: parameters, from: SafeTensorsFile.read(from: path), path: path, architecture: architecture)
+    }
+
+    /// ``load(into:from:architecture:)`` on an already decoded file (`path` names it in errors).
+    /// With `allowingOtherTensors`, tensors of the file that no parameter names are ignored (loading one
+    /// network, e.g. the generator `G`, out of a file that holds several).
+    @discardableResult
+    public static func load(into parameters: [Parameter], from file: SafeTensorsFile, path: String, architecture: String? = nil,
+                            allowingOtherTensors: Bool = false) throws -> ModelMetadata {
         let metadata = try ModelMetadata(flattened: file.metadata, path: path)
         guard metadata.formatVersion == ModelMetadata.currentFormatVersion else {
             throw CheckpointError(path: path, reason: "format version \(metadata.formatVersion) in file, \(ModelMetadata.currentFormatVersion) expected")
@@ -304,7 +312,7 @@ public enum Checkpoint {
                 problems.append("tensor '\(p.name)' missing from file")
             }
         }
-        for name in file.tensors.keys.sorted() where !expectedNames.contains(name) {
+        for name in file.tensors.keys.sorted() where !allowingOtherTensors && !expectedNames.contains(name) {
             problems.append("unexpected tensor '\(name)' in file")
         }
         guard problems.isEmpty else {

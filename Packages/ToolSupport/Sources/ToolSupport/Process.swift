@@ -6,7 +6,8 @@ import Musl
 import Darwin
 #endif
 
-/// What a tool's exit status means. Every SaliencyNet tool uses these three.
+/// What a tool's exit status means. Every SaliencyNet tool uses the first three; long-running tools
+/// that save their state when asked to stop (sn-train) add ``interrupted``.
 public enum ExitStatus: Int32, Sendable {
     /// Everything asked for was done.
     case success = 0
@@ -14,6 +15,8 @@ public enum ExitStatus: Int32, Sendable {
     case someInputsFailed = 1
     /// The command line was wrong (unknown option, bad value, no inputs); nothing was processed.
     case usage = 2
+    /// Stopped on request (SIGINT, SIGTERM) after saving its state; the work can be resumed.
+    case interrupted = 3
 }
 
 /// Ends the process with `status`, flushing stdout first.

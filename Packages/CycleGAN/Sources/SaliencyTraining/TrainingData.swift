@@ -1,0 +1,153 @@
+import Foundation
+import MicroscopyIO
+import TensorCore
+
+/// One image plane normalized for the networks: per-image percentiles → [−1, 1]
+/// (``MicroscopyIO/IntensityNormalization``: the low percentile maps to −1, the high one to 1, no clipping).
+public struct NormalizedSlice: Sendable {
+    /// Where it came from: the file, and for stacks ` [z Z, t T]`.
+    public var origin: String
+    /// Columns, rows.
+    public var width: Int, height: Int
+    /// `height × width` values, row-major.
+    public var pixels: [Float]
+}
+
+/// A set of unpaired training images (one domain, X or Y): every Z/T plane of one channel of every
+/// file, each normalized on its own.
+public struct ImageDomain: Sendable {
+    /// The planes.
+    public var slices: [NormalizedSlice]
+
+    /// The image files of `path`: a folder (its `.tif`, `.tiff`, `.png` files, sorted by name; an `images/`
+    /// subfolder is used when the folder has one, as sn-synth writes them), an image file, or a text file
+    /// listing one path a line (relative paths are relative to the list's folder; blank lines and lines
+    /// starting with `#` are skipped).
+    /// - Throws: ``TrainingError`` naming `path` when it is missing, unreadable or lists no image.
+    public static func imageFiles(_ path: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TrainingError.data("\(path): no such file or folder")
+        }
+        let extensions = ["tif", "tiff", "png"]
+        func isImage(_ name: String) -> Bool { extensions.contains((name as NSString).pathExtension.lowercased()) }
+        var files: [String]
+        if isDirectory.boolValue {
+            var folder = path
+            var sub: ObjCBool = false
+            if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("images"), isDirectory: &sub), sub.boolValue {
+                folder = (path as NSString).appendingPathComponent("images")
+            }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            files = names.filter(isImage).sorted().map { (folder as NSString).appendingPathComponent($0) }
+        } else if isImage(path) {
+            files = [path]
+        } else {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw TrainingError.data("\(path): not an image and not a readable text list of image paths")
+            }
+            let base = (path as NSString).deletingLastPathComponent
+            files = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+                .map { $0.hasPrefix("/") || base.isEmpty ? $0 : (base as NSString).appendingPathComponent($0) }
+        }
+        guard !files.isEmpty else { throw TrainingError.data("\(path): no .tif, .tiff or .png image found") }
+        return files
+    }
+
+    /// Loads every plane of `channel` of `files` (2-D images, Z and T stacks of any bit depth), normalized
+    /// with the percentiles `low`, `high`, keeping at most `limit` planes (0 = all).
+    /// - Throws: ``TrainingError`` naming the file for unreadable images, a missing channel, or a plane
+    ///   smaller than `minimumSide` in either direction.
+    public static func load(files: [String], channel: Int = 0, low: Double = 1, high: Double = 99.8,
+                            minimumSide: Int, limit: Int = 0) throws -> ImageDomain {
+        var slices: [NormalizedSlice] = []
+        outer: for path in files {
+            do {
+                let file = try ImageFile(path: path)
+                let d = file.dimensions
+                guard channel < d.sizeC else {
+                    throw TrainingError.data("\(path): channel \(channel) requested, the image has \(d.sizeC)")
+                }
+                guard d.width >= minimumSide && d.height >= minimumSide else {
+                    throw TrainingError.data("\(path): \(d.width)x\(d.height) is smaller than the \(minimumSide) px crop")
+                }
+                for t in 0..<d.sizeT {
+                    for z in 0..<d.sizeZ {
+                        let plane = try file.plane(channel: channel, z: z, t: t)
+                        let n = IntensityNormalization.percentiles(of: plane.pixels, low: low, high: high)
+                        let origin = d.sizeZ * d.sizeT > 1 ? "\(path) [z \(z), t \(t)]" : path
+                        slices.append(NormalizedSlice(origin: origin, width: plane.width, height: plane.height,
+                                                      pixels: n.apply(plane.pixels).map { $0.isFinite ? $0 : 0 }))
+                        if limit > 0 && slices.count >= limit { break outer }
+                    }
+                }
+            } catch let error as TrainingError {
+                throw error
+            } catch {
+                throw TrainingError.data("\(error)")
+            }
+        }
+        return ImageDomain(slices: slices)
+    }
+
+    /// A batch `[N, 1, c, c]` of random augmented crops: for each item, a uniformly chosen plane, a
+    /// uniformly placed `c × c` window, and one of the 8 symmetries of the square (a rotation by
+    /// 0/90/180/270° and an optional horizontal flip, which together give the vertical flip too).
+    /// Every choice comes from `random`, so a batch is a pure function of the generator's state.
+    public func batch(count: Int, crop c: Int, random: inout PhiloxGenerator) -> Tensor {
+        precondition(!slices.isEmpty, "ImageDomain.batch: no images")
+        var out = [Float](repeating: 0, count: count * c * c)
+        for item in 0..<count {
+            let s = slices[Int.random(in: 0..<slices.count, using: &random)]
+            let y0 = Int.random(in: 0...(s.height - c), using: &random)
+            let x0 = Int.random(in: 0...(s.width - c), using: &random)
+            let symmetry = Int.random(in: 0..<8, using: &random)
+            out.withUnsafeMutableBufferPointer { buffer in
+                let base = item * c * c
+                for yy in 0..<c {
+                    for xx in 0..<c {
+                        // Output (yy, xx) reads the window at the transformed position.
+                        let (sy, sx) = Self.symmetric(yy, xx, side: c, symmetry: symmetry)
+                        buffer[base + yy * c + xx] = s.pixels[(y0 + sy) * s.width + x0 + sx]
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [count, 1, c, c], scalars: out)
+    }
+
+    /// The source position of output `(y, x)` under symmetry `k` of a `side × side` square:
+    /// bit 2 flips horizontally first, bits 0–1 rotate by `k mod 4` quarter turns.
+    static func symmetric(_ y: Int, _ x: Int, side: Int, symmetry k: Int) -> (Int, Int) {
+        let m = side - 1
+        var (py, px) = (y, x)
+        switch k & 3 {
+        case 1: (py, px) = (px, m - py)
+        case 2: (py, px) = (m - py, m - px)
+        case 3: (py, px) = (m - px, py)
+        default: break
+        }
+        if k & 4 != 0 { px = m - px }
+        return (py, px)
+    }
+}
+
+/// Why a training run could not start or stopped.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    /// Unusable training or validation data (the message names the file).
+    case data(String)
+    /// A checkpoint that cannot be resumed (the message names the file and the difference).
+    case checkpoint(String)
+    /// A loss became NaN or infinite; the last good checkpoint (if any) is kept.
+    case nonFiniteLoss(iteration: Int, loss: String, lastGoodCheckpoint: String?)
+
+    public var description: String {
+        switch self {
+        case .data(let m), .checkpoint(let m): return m
+        case .nonFiniteLoss(let i, let name, let kept):
+            return "loss \(name) is not finite at iteration \(i); training stopped"
+                + (kept.map { ", the last good checkpoint is \($0)" } ?? " before the first checkpoint")
+        }
+    }
+}

@@ -1,0 +1,310 @@
+import Foundation
+import Losses
+import MicroscopyIO
+import NN
+import Segmentation
+import Testing
+import TensorCore
+@testable import CycleGAN
+@testable import SaliencyTraining
+
+/// Tiny unpaired data on disk: source-style images (dim blobs in noise), target-style images (bright
+/// blobs, little noise) and a validation folder with masks.
+struct TinyData {
+    let root: String
+    var source: String { root + "/source" }
+    var target: String { root + "/target" }
+    var validation: String { root + "/validation" }
+
+    init(label: String, size: Int = 48, count: Int = 4) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("sn-train-\(label)-\(UUID().uuidString)").path
+        for folder in [source, target, validation + "/images", validation + "/masks"] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        for i in 0..<count {
+            for (folder, brightness, noise) in [(source, 60.0, 20.0), (target, 600.0, 5.0)] {
+                let (plane, _) = Self.image(seed: UInt64(i) + (folder == source ? 100 : 200), size: size, brightness: brightness, noise: noise)
+                try writeTIFF(plane, to: "\(folder)/img\(i).tif", sampleType: .uint16)
+            }
+        }
+        for i in 0..<2 {
+            let (plane, labels) = Self.image(seed: UInt64(i) + 300, size: size, brightness: 60, noise: 20)
+            try writeTIFF(plane, to: "\(validation)/images/v\(i).tif", sampleType: .uint16)
+            try writeLabels(labels, to: "\(validation)/masks/v\(i).tif")
+        }
+    }
+
+    /// Discs of radius 5 at random places on a background of 100 counts with Gaussian noise.
+    static func image(seed: UInt64, size: Int, brightness: Double, noise: Double) -> (ImagePlane, LabelImage) {
+        var random = PhiloxGenerator(seed: seed)
+        var labels = [UInt32](repeating: 0, count: size * size)
+        for k in 1...4 {
+            let cy = Int.random(in: 6..<(size - 6), using: &random), cx = Int.random(in: 6..<(size - 6), using: &random)
+            for y in (cy - 5)...(cy + 5) { for x in (cx - 5)...(cx + 5) where (y - cy) * (y - cy) + (x - cx) * (x - cx) <= 25 {
+                labels[y * size + x] = UInt32(k)
+            } }
+        }
+        let pixels = labels.map { l -> Float in
+            let n = Double(Float.random(in: -1...1, using: &random) + Float.random(in: -1...1, using: &random)) * noise
+            return Float(max(0, 100 + (l > 0 ? brightness : 0) + n).rounded())
+        }
+        return (ImagePlane(width: size, height: size, pixels: pixels, sampleType: .uint16), LabelImage(width: size, height: size, labels: labels))
+    }
+
+    func options(out: String) throws -> SaliencyNetTrainingOptions {
+        var o = SaliencyNetTrainingOptions(sourceFiles: try ImageDomain.imageFiles(source), targetFiles: try ImageDomain.imageFiles(target),
+                                           outputFolder: root + "/" + out)
+        o.validationFolder = validation
+        o.generator = GeneratorOptions(filters: 4, residualBlocks: 1)
+        o.discriminatorFilters = 4
+        o.cropSize = 32
+        o.constantEpochs = 2
+        o.decayEpochs = 2
+        o.iterationsPerEpoch = 3
+        o.sampleCount = 1
+        o.step.poolSize = 2
+        o.seed = 5
+        return o
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+@Suite(.serialized)
+struct TrainingTests {
+    // MARK: Step
+
+    /// With the paper's placement, G and F get the gradient of LSGAN + λ·saliency(cycle) + ½λ·saliency(identity)
+    /// with the discriminators constant.
+    @Test func cyclePlacementStepHasThePapersGradient() {
+        let options = GeneratorOptions(filters: 4, residualBlocks: 1)
+        let model = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
+        let twin = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
+        let x = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 4)
+        let y = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 5)
+        let saliency = SaliencyLoss(weights: .modelM)
+        let tape = Tape(differentiating: twin.generatorParameters)
+        let vx = tape.input(x), vy = tape.input(y)
+        let fakeY = twin.G(vx), fakeX = twin.F(vy)
+        let loss = lsganLoss(twin.D_Y(fakeY), target: .real) + lsganLoss(twin.D_X(fakeX), target: .real)
+            + 10 * saliency(twin.F(fakeY), vx) + 10 * saliency(twin.G(fakeX), vy)
+            + 5 * saliency(twin.F(vx), vx) + 5 * saliency(twin.G(vy), vy)
+        tape.backward(from: loss)
+        var trainer = CycleGANTrainer(model: model, options: TrainingOptions())
+        var random = PhiloxGenerator(seed: 1)
+        let losses = trainer.trainStep(realX: x, realY: y, random: &random)
+        #expect(abs(losses.generatorTotal - loss.value.scalar) <= 1e-4 * abs(loss.value.scalar))
+        #expect(losses.cycleTermsX != nil && losses.identityX > 0)
+        for (p, q) in zip(model.generatorParameters, twin.generatorParameters) {
+            let scale = q.gradient.abs().scalars.max() ?? 0
+            #expect(p.gradient.isApproximatelyEqual(to: q.gradient, absoluteTolerance: 1e-4 * scale + 1e-7, relativeTolerance: 1e-3),
+                    "\(p.name): max difference \(p.gradient.maxAbsoluteDifference(q.gradient))")
+        }
+    }
+
+    /// The pool stores the first `capacity` images, then swaps about half of the later ones.
+    @Test func imagePoolFollowsCycleGAN() {
+        var pool = ImagePool(capacity: 3)
+        var random = PhiloxGenerator(seed: 7)
+        func image(_ v: Float) -> Tensor { Tensor(shape: [1, 1, 2, 2], repeating: v) }
+        for v in 0..<3 { #expect(pool.query(image(Float(v)), random: &random) == image(Float(v))) }
+        #expect(pool.images.map { $0.scalars[0] } == [0, 1, 2])
+        var swapped = 0
+        for v in 3..<403 {
+            let out = pool.query(image(Float(v)), random: &random)
+            if out.scalars[0] != Float(v) {
+                swapped += 1
+                #expect(out.scalars[0] < Float(v))
+                #expect(pool.images.contains { $0.scalars[0] == Float(v) })
+            }
+            #expect(pool.images.count == 3)
+        }
+        #expect((150...250).contains(swapped), "\(swapped) of 400 swapped")
+        var empty = ImagePool(capacity: 0)
+        #expect(empty.query(image(9), random: &random) == image(9) && empty.images.isEmpty)
+    }
+
+    // MARK: Data
+
+    /// The 8 symmetries are distinct permutations of the square; 0 is the identity.
+    @Test func cropSymmetriesAreTheDihedralGroup() {
+        let side = 5
+        var seen = Set<[Int]>()
+        for k in 0..<8 {
+            var image: [Int] = []
+            var hit = Set<Int>()
+            for y in 0..<side { for x in 0..<side {
+                let (sy, sx) = ImageDomain.symmetric(y, x, side: side, symmetry: k)
+                image.append(sy * side + sx)
+                hit.insert(sy * side + sx)
+            } }
+            #expect(hit.count == side * side, "symmetry \(k) is not a permutation")
+            if k == 0 { #expect(image == Array(0..<(side * side))) }
+            seen.insert(image)
+        }
+        #expect(seen.count == 8)
+    }
+
+    @Test func dataLoadingNormalizesEveryPlaneAndNamesBadFiles() throws {
+        let data = try TinyData(label: "load")
+        defer { data.remove() }
+        // A 3-slice stack contributes three planes; each plane spans [-1, 1] at its 1/99.8 percentiles.
+        let stack = (0..<3).map { TinyData.image(seed: 40 + UInt64($0), size: 40, brightness: 100, noise: 10).0 }
+        try writeTIFF(stack, to: data.root + "/stack.tif", sampleType: .uint16, layout: HyperstackLayout(slices: 3))
+        try "\(data.source)/img0.tif\n# comment\n\nstack.tif\n".write(toFile: data.root + "/list.txt", atomically: true, encoding: .utf8)
+        let files = try ImageDomain.imageFiles(data.root + "/list.txt")
+        #expect(files == ["\(data.source)/img0.tif", data.root + "/stack.tif"])
+        let domain = try ImageDomain.load(files: files, minimumSide: 32)
+        #expect(domain.slices.count == 4)
+        for s in domain.slices {
+            let sorted = s.pixels.sorted()
+            #expect(abs(sorted[Int(0.01 * Double(sorted.count - 1))] + 1) < 0.05 && abs(sorted[Int(0.998 * Double(sorted.count - 1))] - 1) < 0.05)
+        }
+        let batch = domain.batch(count: 2, crop: 32, random: &PhiloxGeneratorBox(seed: 1).generator)
+        #expect(batch.shape == [2, 1, 32, 32])
+        #expect(throws: TrainingError.self) { try ImageDomain.load(files: files, minimumSide: 64) }
+        do {
+            _ = try ImageDomain.imageFiles(data.root + "/missing")
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains("missing") && "\(error)".contains("no such file"))
+        }
+        try Data([0x49, 0x49, 0x2A, 0x00, 1, 2]).write(to: URL(fileURLWithPath: data.root + "/bad.tif"))
+        do {
+            _ = try ImageDomain.load(files: [data.root + "/bad.tif"], minimumSide: 32)
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains("bad.tif"))
+        }
+    }
+
+    // MARK: Validation
+
+    @Test func erasedAndInventedNucleiAreCounted() {
+        // Truth: nuclei 1 (4 px) and 2 (4 px); enhanced: covers 3 px of nucleus 1, 1 px of nucleus 2, plus an island.
+        let truth = LabelImage(width: 6, height: 2, labels: [1, 1, 0, 2, 2, 0,
+                                                             1, 1, 0, 2, 2, 0])
+        let enhanced = LabelImage(width: 6, height: 2, labels: [1, 1, 0, 2, 0, 3,
+                                                                1, 0, 0, 0, 0, 3])
+        let r = Validation.erasedAndInvented(enhanced: enhanced, truth: truth)
+        #expect(r.truthNuclei == 2 && r.missed == 1 && r.invented == 1)
+        let s = ValidationScores(images: 1, rawIoU: 0.5, enhancedIoU: 0.8, truthCount: 10, rawCount: 30, enhancedCount: 8,
+                                 missedFraction: 0.1, inventedFraction: 0)
+        #expect(abs(s.countChange + 0.2) < 1e-12 && abs(s.score - (0.8 - 0.2 - 0.1)) < 1e-12)
+    }
+
+    // MARK: The loop
+
+    /// A tiny configuration trains end to end: the cycle loss falls, every file appears, and a run stopped
+    /// after 4 iterations and resumed ends with exactly the weights, optimizer state and loss log of an
+    /// uninterrupted run.
+    @Test func tinyRunTrainsAndResumesExactly() throws {
+        let data = try TinyData(label: "resume")
+        defer { data.remove() }
+        var straightOptions = try data.options(out: "straight")
+        straightOptions.step.learningRate = 1e-3
+        var straight = try SaliencyNetTraining(options: straightOptions)
+        #expect(try straight.run() == .completed)
+        #expect(straight.iteration == 12)
+
+        var firstOptions = straightOptions
+        firstOptions.outputFolder = data.root + "/resumed"
+        firstOptions.stopAfterIterations = 4
+        var first = try SaliencyNetTraining(options: firstOptions)
+        #expect(try first.run() == .interrupted(iteration: 4))
+        var secondOptions = firstOptions
+        secondOptions.stopAfterIterations = 0
+        secondOptions.resume = true
+        var second = try SaliencyNetTraining(options: secondOptions)
+        #expect(second.iteration == 4)
+        #expect(try second.run() == .completed)
+
+        let a = try SafeTensorsFile.read(from: straight.lastCheckpointPath)
+        let b = try SafeTensorsFile.read(from: second.lastCheckpointPath)
+        #expect(a.tensors.count == b.tensors.count && a.tensors.keys.contains("pool.X") && a.tensors.keys.contains("adam.generators.m.G.in_conv.weight"))
+        for (name, t) in a.tensors { #expect(b.tensors[name] == t, "\(name) differs after resume") }
+        // The loss logs agree but for the wall-clock column.
+        func rows(_ path: String) throws -> [String] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+        }
+        let log = try rows(straight.lossesPath)
+        let resumedLog = try rows(second.lossesPath)
+        #expect(log.count == 13 && log == resumedLog)
+        let validationRows = try String(contentsOfFile: straight.validationPath, encoding: .utf8).split(separator: "\n")
+        #expect(validationRows.count == 5)
+        for file in [straight.bestGeneratorPath, straight.bestCheckpointPath, straightOptions.outputFolder + "/samples/epoch-0004.png"] {
+            #expect(FileManager.default.fileExists(atPath: file), "\(file)")
+        }
+        // The best generator loads as an enhancement model.
+        let model = try GeneratorModel.load(from: straight.bestGeneratorPath)
+        #expect(model.generator.options == straightOptions.generator)
+
+        // The cycle loss falls over a longer run.
+        var longOptions = straightOptions
+        longOptions.outputFolder = data.root + "/long"
+        longOptions.iterationsPerEpoch = 30
+        longOptions.validationFolder = nil
+        longOptions.sampleCount = 0
+        var long = try SaliencyNetTraining(options: longOptions)
+        var cycle: [Float] = []
+        _ = try long.run { event in if case .iteration(_, _, let l) = event { cycle.append(l.cycleX + l.cycleY) } }
+        let early = cycle.prefix(10).reduce(0, +), late = cycle.suffix(10).reduce(0, +)
+        #expect(late < 0.7 * early, "cycle loss \(early / 10) → \(late / 10)")
+    }
+
+    /// Resuming with other settings is refused with the differences named; an existing run is not overwritten.
+    @Test func resumeChecksSettingsAndRefusesToOverwrite() throws {
+        let data = try TinyData(label: "settings")
+        defer { data.remove() }
+        var options = try data.options(out: "run")
+        options.stopAfterIterations = 2
+        var run = try SaliencyNetTraining(options: options)
+        _ = try run.run()
+        #expect(throws: TrainingError.self) { _ = try SaliencyNetTraining(options: options) }  // no --resume: refuses
+        var other = options
+        other.resume = true
+        other.cropSize = 36
+        do {
+            _ = try SaliencyNetTraining(options: other)
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains("crop 32 in the checkpoint, 36 now"), "\(error)")
+        }
+    }
+
+    /// A non-finite loss stops training with a message naming the last good checkpoint, which stays as it was.
+    @Test func nonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+        let data = try TinyData(label: "nan")
+        defer { data.remove() }
+        var options = try data.options(out: "run")
+        options.stopAfterIterations = 3
+        var run = try SaliencyNetTraining(options: options)
+        _ = try run.run()
+        // Poison one discriminator weight in the checkpoint: the next iteration's adversarial loss is NaN.
+        var file = try SafeTensorsFile.read(from: run.lastCheckpointPath)
+        var w = file.tensors["D_Y.conv1.weight"]!.scalars
+        w[0] = .nan
+        file.tensors["D_Y.conv1.weight"] = Tensor(shape: file.tensors["D_Y.conv1.weight"]!.shape, scalars: w)
+        try file.write(to: run.lastCheckpointPath)
+        let before = try Data(contentsOf: URL(fileURLWithPath: run.lastCheckpointPath))
+        options.resume = true
+        options.stopAfterIterations = 0
+        var resumed = try SaliencyNetTraining(options: options)
+        do {
+            _ = try resumed.run()
+            Issue.record("no error")
+        } catch let error as TrainingError {
+            guard case .nonFiniteLoss(let iteration, _, let kept) = error else { Issue.record("\(error)"); return }
+            #expect(iteration == 4 && kept == run.lastCheckpointPath)
+            #expect("\(error)".contains("not finite") && "\(error)".contains("last.safetensors"))
+        }
+        let after = try Data(contentsOf: URL(fileURLWithPath: run.lastCheckpointPath))
+        #expect(after == before)
+    }
+}
+
+/// A `PhiloxGenerator` in a class, so a test can pass `&box.generator` inline.
+final class PhiloxGeneratorBox {
+    var generator: PhiloxGenerator
+    init(seed: UInt64) { generator = PhiloxGenerator(seed: seed) }
+}

@@ -1,0 +1,200 @@
+// sn-train: trains SaliencyNet (a CycleGAN with the saliency loss) on two unpaired image sets, domain X
+// (low saliency) and domain Y (high saliency). The training is the library's `SaliencyNetTraining`; this tool
+// parses arguments, reports progress and turns SIGINT/SIGTERM into a checkpointed stop.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CycleGAN
+import Foundation
+import Losses
+import NN
+import SaliencyTraining
+import TensorCore
+import ToolSupport
+
+enum PlacementChoice: String, ArgumentChoice, CaseIterable {
+    case cycle, adversarial, vanilla
+    var placement: LossPlacement {
+        switch self {
+        case .cycle: .cycle
+        case .adversarial: .adversarial
+        case .vanilla: .vanilla
+        }
+    }
+}
+
+enum UpsamplingChoice: String, ArgumentChoice, CaseIterable {
+    case transposed, resize
+    var upsampling: GeneratorUpsampling { self == .transposed ? .transposedConvolution : .resizeConvolution }
+}
+
+var spec = CommandSpec(
+    name: "sn-train",
+    summary: "Train SaliencyNet: a CycleGAN that turns low-saliency nuclei images (X) into high-saliency ones (Y).",
+    discussion: """
+    --source and --target are each a folder of .tif/.tiff/.png images (or its images/ subfolder, as sn-synth
+    writes), one image, or a text file listing image paths. The two sets are unpaired. Every Z/T plane of
+    --channel is used; each plane is normalized on its own (1st/99.8th percentile -> -1/1). Each iteration takes
+    random crops with random flips and 90-degree rotations.
+
+    The generator loss is the paper's: LSGAN adversarial terms, lambda x the saliency loss
+    alpha*MSE + beta*MGE + gamma*(1 - SSIM) on the cycles F(G(x)) ~ x and G(F(y)) ~ y, and identity terms
+    (--identity x lambda). --placement adversarial puts the saliency loss on the discriminator outputs instead
+    (the authors' code, with the correct 1 - SSIM); --placement vanilla is CycleGAN (L1 cycle).
+
+    Files in --out: losses.csv (every loss, every iteration), validation.csv and samples/epoch-NNNN.png (per
+    epoch), last.safetensors (full state: resume with --resume), best.safetensors and best-generator.safetensors
+    (the epoch with the best validation score: Otsu IoU minus count errors on --validation, an sn-synth
+    source-style folder with masks; without --validation, the last epoch). best-generator.safetensors is the
+    model for sn-enhance. All are written atomically. The best generator's path is printed on stdout.
+
+    Progress goes to stderr (a bar on a terminal, lines otherwise). SIGINT or SIGTERM stops after the current
+    iteration and writes last.safetensors; --resume continues exactly as if never stopped.
+
+    EXIT STATUS: 0 trained, 1 failed (bad data, non-finite loss: the last good checkpoint is kept),
+    2 usage error, 3 stopped on request with a checkpoint.
+
+    EXAMPLE: sn-synth --style source --count 1000 --seed 11 --out X
+             sn-synth --style target --count 1000 --seed 12 --out Y
+             sn-synth --style source --count 100 --seed 5 --out V
+             sn-train --source X --target Y --validation V --out run --epochs 5 --decay-epochs 5
+    """)
+let sourceKey = spec.optionalOption("source", as: String.self, help: "Domain X (low saliency): folder, image, or list file.")
+let targetKey = spec.optionalOption("target", as: String.self, help: "Domain Y (high saliency): folder, image, or list file.")
+let validationKey = spec.optionalOption("validation", as: String.self,
+                                        help: "Folder with images/ and masks/ of source-style images, scored each epoch.")
+let validationLimitKey = spec.option("validation-limit", default: 50, help: "Validation images used (0 = all).")
+let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (checkpoints, logs, samples).")
+let resumeKey = spec.flag("resume", help: "Continue the run in --out from last.safetensors (same settings required).")
+let channelKey = spec.option("channel", default: 0, help: "Channel of multi-channel images.")
+let ngfKey = spec.option("ngf", default: 32, help: "Generator filters (paper: 64).")
+let blocksKey = spec.option("blocks", default: 9, help: "Generator residual blocks (paper: 9).")
+let ndfKey = spec.option("ndf", default: 64, help: "Discriminator filters (paper: 64).")
+let upsamplingKey = spec.option("upsampling", default: UpsamplingChoice.transposed, help: "Generator decoder.")
+let placementKey = spec.option("placement", default: PlacementChoice.cycle, help: "Where the saliency loss applies.")
+let alphaKey = spec.option("alpha", default: 0.2, help: "Saliency loss: MSE weight.")
+let betaKey = spec.option("beta", default: 0.2, help: "Saliency loss: MGE (Sobel gradient) weight.")
+let gammaKey = spec.option("gamma", default: 0.6, help: "Saliency loss: 1 - SSIM weight (alpha + beta + gamma = 1).")
+let lambdaKey = spec.option("lambda", default: 10.0, help: "Cycle loss weight.")
+let identityKey = spec.option("identity", default: 0.5, help: "Identity loss weight as a fraction of lambda (0 = off).")
+let poolKey = spec.option("pool", default: 50, help: "Image pool size for the discriminators (0 = none).")
+let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
+let beta1Key = spec.option("beta1", default: 0.5, help: "Adam beta1.")
+let beta2Key = spec.option("beta2", default: 0.999, help: "Adam beta2.")
+let cropKey = spec.option("crop", default: 128, help: "Crop side, px (multiple of 4, >= 32).")
+let batchKey = spec.option("batch", default: 1, help: "Crops per iteration.")
+let epochsKey = spec.option("epochs", default: 5, help: "Epochs at the base learning rate.")
+let decayKey = spec.option("decay-epochs", default: 5, help: "Epochs of linear decay to zero.")
+let epochSizeKey = spec.option("epoch-iterations", default: 0, help: "Iterations per epoch (0 = max(|X|, |Y|) planes / batch).")
+let seedKey = spec.option("seed", default: 1, help: "Seed of the weights, crops and pools.")
+let samplesKey = spec.option("samples", default: 3, help: "Samples per domain in the per-epoch PNG grid (0 = none).")
+let stopAfterKey = spec.option("stop-after", default: 0,
+                               help: "Stop with a checkpoint after this many iterations in total (0 = never); resume later.")
+let threadsKey = spec.option("threads", default: 0, help: "Worker threads (0 = one per core).")
+
+let args = spec.parseOrExit()
+// Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
+BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
+guard let out = args[outKey] else { spec.usageExit("--out DIR is required") }
+guard let sourcePath = args[sourceKey], let targetPath = args[targetKey] else {
+    spec.usageExit("--source and --target are required")
+}
+let weights: SaliencyLossWeights
+do {
+    weights = try SaliencyLossWeights(alpha: Float(args[alphaKey]), beta: Float(args[betaKey]), gamma: Float(args[gammaKey]))
+} catch {
+    spec.usageExit("--alpha, --beta, --gamma: \(error)")
+}
+for (name, value) in [("ngf", args[ngfKey]), ("blocks", args[blocksKey]), ("ndf", args[ndfKey]), ("batch", args[batchKey])]
+where value < 1 { spec.usageExit("--\(name) must be 1 or more, got \(value)") }
+for (name, value) in [("epochs", args[epochsKey]), ("decay-epochs", args[decayKey]), ("pool", args[poolKey]),
+                      ("epoch-iterations", args[epochSizeKey]), ("stop-after", args[stopAfterKey]), ("seed", args[seedKey]),
+                      ("channel", args[channelKey]), ("samples", args[samplesKey]), ("validation-limit", args[validationLimitKey]),
+                      ("threads", args[threadsKey])]
+where value < 0 { spec.usageExit("--\(name) must be 0 or more, got \(value)") }
+guard args[cropKey] >= 32 && args[cropKey] % 4 == 0 else { spec.usageExit("--crop must be a multiple of 4 and at least 32") }
+guard args[epochsKey] + args[decayKey] >= 1 else { spec.usageExit("--epochs plus --decay-epochs must be at least 1") }
+for (name, value) in [("lambda", args[lambdaKey]), ("identity", args[identityKey]), ("lr", args[lrKey])]
+where !(value.isFinite && value >= 0) { spec.usageExit("--\(name) must be a number >= 0, got \(value)") }
+if args[threadsKey] > 0 { Parallel.threadCount = args[threadsKey] }
+
+let diagnostics = Diagnostics(tool: spec.name)
+var options: SaliencyNetTrainingOptions
+do {
+    options = SaliencyNetTrainingOptions(sourceFiles: try ImageDomain.imageFiles(sourcePath),
+                                         targetFiles: try ImageDomain.imageFiles(targetPath), outputFolder: out)
+} catch {
+    diagnostics.error("\(error)")
+    exitProcess(.someInputsFailed)
+}
+options.channel = args[channelKey]
+options.validationFolder = args[validationKey]
+options.validationLimit = args[validationLimitKey]
+options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args[blocksKey], upsampling: args[upsamplingKey].upsampling)
+options.discriminatorFilters = args[ndfKey]
+options.step = TrainingOptions(placement: args[placementKey].placement, saliencyWeights: weights, cycleWeight: Float(args[lambdaKey]),
+                               identityFraction: Float(args[identityKey]), poolSize: args[poolKey], learningRate: Float(args[lrKey]),
+                               beta1: Float(args[beta1Key]), beta2: Float(args[beta2Key]))
+options.cropSize = args[cropKey]
+options.batchSize = args[batchKey]
+options.constantEpochs = args[epochsKey]
+options.decayEpochs = args[decayKey]
+options.iterationsPerEpoch = args[epochSizeKey]
+options.seed = UInt64(args[seedKey])
+options.sampleCount = args[samplesKey]
+options.resume = args[resumeKey]
+options.stopAfterIterations = args[stopAfterKey]
+
+// SIGINT / SIGTERM: finish the current iteration, write the checkpoint, exit 3.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+signal(SIGINT) { _ in stopRequested = 1 }
+signal(SIGTERM) { _ in stopRequested = 1 }
+// A parent may have left them blocked (the mask survives exec); a stop request must get through.
+var stopSignals = sigset_t()
+sigemptyset(&stopSignals)
+sigaddset(&stopSignals, SIGINT)
+sigaddset(&stopSignals, SIGTERM)
+sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
+
+do {
+    var training = try SaliencyNetTraining(options: options)
+    var progress: ProgressReporter?
+    var recent: [StepLosses] = []
+    let outcome = try training.run(shouldStop: { stopRequested != 0 }) { event in
+        switch event {
+        case .started(let xs, let ys, let perEpoch, let total, let start):
+            diagnostics.note("\(xs) source and \(ys) target planes; \(total) iterations (\(perEpoch) per epoch)"
+                             + (start > 0 ? ", resuming after \(start)" : ""))
+            progress = ProgressReporter(label: spec.name, total: total)
+        case .iteration(let i, let epoch, let losses):
+            recent.append(losses)
+            if recent.count > 50 { recent.removeFirst() }
+            func mean(_ f: (StepLosses) -> Float) -> Float { recent.map(f).reduce(0, +) / Float(recent.count) }
+            progress?.update(completed: i, detail: String(format: "epoch %d  G %.3f  cycle %.3f  D %.3f", epoch,
+                                                          mean { $0.adversarialG + $0.adversarialF },
+                                                          mean { $0.cycleX + $0.cycleY }, mean { $0.discriminatorX + $0.discriminatorY }))
+        case .epochEnded(let epoch, let scores, let isBest, _):
+            if let s = scores {
+                diagnostics.note(String(format: "epoch %d: Otsu IoU raw %.3f -> enhanced %.3f, nuclei %d -> %d (truth %d, change %+.1f%%), missed %.1f%%, invented %.1f%%%@",
+                                        epoch, s.rawIoU, s.enhancedIoU, s.rawCount, s.enhancedCount, s.truthCount, 100 * s.countChange,
+                                        100 * s.missedFraction, 100 * s.inventedFraction, isBest ? " (best)" : ""))
+            } else {
+                diagnostics.note("epoch \(epoch) done")
+            }
+        case .interrupted(let i, let checkpoint):
+            progress?.finish()
+            diagnostics.note("stopped after iteration \(i); checkpoint \(checkpoint); continue with --resume")
+        }
+    }
+    switch outcome {
+    case .completed:
+        progress?.finish()
+        writeStdout(training.bestGeneratorPath + "\n")
+        exitProcess(.success)
+    case .interrupted:
+        exitProcess(.interrupted)
+    }
+} catch {
+    diagnostics.error("\(error)")
+    exitProcess(.someInputsFailed)
+}
