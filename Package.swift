@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "sn-score", targets: ["sn-score"]),
         .executable(name: "sn-train-star", targets: ["sn-train-star"]),
         .executable(name: "sn-train", targets: ["sn-train"]),
+        .executable(name: "sn-enhance", targets: ["sn-enhance"]),
     ],
     dependencies: [
         .package(path: "Packages/Tensor"),
@@ -51,6 +52,7 @@ let package = Package(
         .executableTarget(
             name: "sn-train", dependencies: [saliencyTraining, cycleGAN, losses, nn, tensor, io, toolSupport],
             path: "Tools/sn-train"),
+        .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, nn, tensor, io, toolSupport], path: "Tools/sn-enhance"),
 
         // A suite per package.
         .testTarget(name: "TensorCoreTests", dependencies: [tensor], path: "Tests/TensorCoreTests"),

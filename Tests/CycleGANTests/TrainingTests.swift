@@ -63,6 +63,7 @@ struct TinyData {
         o.iterationsPerEpoch = 3
         o.sampleCount = 1
         o.step.poolSize = 2
+        o.step.cycleNoise = 0.1
         o.seed = 5
         return o
     }
@@ -100,6 +101,23 @@ struct TrainingTests {
             #expect(p.gradient.isApproximatelyEqual(to: q.gradient, absoluteTolerance: 1e-4 * scale + 1e-7, relativeTolerance: 1e-3),
                     "\(p.name): max difference \(p.gradient.maxAbsoluteDifference(q.gradient))")
         }
+    }
+
+    /// Cycle noise perturbs only the cycle terms, deterministically for a given random state.
+    @Test func cycleNoiseChangesOnlyTheCycleTerms() {
+        let options = GeneratorOptions(filters: 4, residualBlocks: 1)
+        let x = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 4)
+        let y = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 5)
+        func step(_ noise: Float) -> StepLosses {
+            var trainer = CycleGANTrainer(model: CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3),
+                                          options: TrainingOptions(poolSize: 0, cycleNoise: noise))
+            var random = PhiloxGenerator(seed: 1)
+            return trainer.trainStep(realX: x, realY: y, random: &random)
+        }
+        let clean = step(0), noisy = step(0.5), again = step(0.5)
+        #expect(noisy == again)
+        #expect(noisy.cycleX != clean.cycleX && noisy.cycleY != clean.cycleY)
+        #expect(noisy.adversarialG == clean.adversarialG && noisy.identityX == clean.identityX)
     }
 
     /// The pool stores the first `capacity` images, then swaps about half of the later ones.

@@ -13,6 +13,9 @@ enum ModelWorkload {
     case patchGANForwardBackward(filters: Int)
     /// One full CycleGAN iteration (``CycleGANTrainer/trainStep(realX:realY:random:)``, vanilla: LSGAN + L1 cycle, no identity), batch 1.
     case cycleGANIteration(generatorFilters: Int, discriminatorFilters: Int)
+    /// One SaliencyNet iteration with sn-train's defaults (saliency loss on the cycle, identity 0.5·λ, pool 50),
+    /// `blocks` residual blocks, batch 1.
+    case saliencyNetIteration(generatorFilters: Int, blocks: Int, discriminatorFilters: Int)
 }
 
 /// A whole-network figure: a workload at an image size, with PyTorch's figure beside it.
@@ -47,6 +50,9 @@ let modelCases: [ModelCase] = [
     ModelCase(key: "cyclegan_iteration_128", label: "CycleGAN iteration 128x128 crops",
               workload: .cycleGANIteration(generatorFilters: 64, discriminatorFilters: 64), size: 128, quickSize: 32,
               pytorchSeconds: 2.2, pytorchPeakMB: 1200),
+    ModelCase(key: "saliencynet_iteration_ngf32_128", label: "SaliencyNet iteration (sn-train defaults) 128x128",
+              workload: .saliencyNetIteration(generatorFilters: 32, blocks: 9, discriminatorFilters: 64), size: 128, quickSize: 32,
+              pytorchSeconds: nil, pytorchPeakMB: nil),
 ]
 
 /// A measured whole-network figure.
@@ -110,6 +116,9 @@ func modelFlops(_ workload: ModelWorkload, size: Int) -> Double {
         return 3 * p.total - p.first
     case .cycleGANIteration(let f, let d):
         return 4 * 3 * generatorForwardFlops(size: size, filters: f) + 6 * 2 * patchGANForwardFlops(size: size, filters: d).total
+    case .saliencyNetIteration(let f, let blocks, let d):
+        // Six generator passes (two translations, two cycles, two identities), the rest as above.
+        return 6 * 3 * generatorForwardFlops(size: size, filters: f, residualBlocks: blocks) + 6 * 2 * patchGANForwardFlops(size: size, filters: d).total
     }
 }
 
@@ -160,6 +169,10 @@ final class ModelRun {
             // The anchor's iteration: LSGAN plus L1 cycle, no identity loss, no pool (vanilla placement).
             trainer = CycleGANTrainer(model: CycleGANModel(generator: GeneratorOptions(filters: f), discriminatorFilters: d, seed: 23),
                                       options: TrainingOptions(placement: .vanilla, identityFraction: 0, poolSize: 0))
+        case .saliencyNetIteration(let f, let blocks, let d):
+            trainer = CycleGANTrainer(model: CycleGANModel(generator: GeneratorOptions(filters: f, residualBlocks: blocks),
+                                                           discriminatorFilters: d, seed: 23),
+                                      options: TrainingOptions())
         }
     }
 
@@ -175,7 +188,7 @@ final class ModelRun {
             let score = d(tape.input(x))
             tape.backward(from: mseLoss(score, Variable(Tensor(shape: score.shape, repeating: 1))))
             sink += d.parameters[0].gradient.scalars[0]
-        case .cycleGANIteration:
+        case .cycleGANIteration, .saliencyNetIteration:
             sink += trainer!.trainStep(realX: x, realY: y, random: &random).generatorTotal
         }
     }

@@ -78,6 +78,8 @@ let gammaKey = spec.option("gamma", default: 0.6, help: "Saliency loss: 1 - SSIM
 let lambdaKey = spec.option("lambda", default: 10.0, help: "Cycle loss weight.")
 let identityKey = spec.option("identity", default: 0.5, help: "Identity loss weight as a fraction of lambda (0 = off).")
 let poolKey = spec.option("pool", default: 50, help: "Image pool size for the discriminators (0 = none).")
+let noiseKey = spec.option("cycle-noise", default: 0.0,
+                           help: "Std of Gaussian noise added to G(x) and F(y) before translating back in the cycle (0 = none, the paper).")
 let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
 let beta1Key = spec.option("beta1", default: 0.5, help: "Adam beta1.")
 let beta2Key = spec.option("beta2", default: 0.999, help: "Adam beta2.")
@@ -114,7 +116,8 @@ for (name, value) in [("epochs", args[epochsKey]), ("decay-epochs", args[decayKe
 where value < 0 { spec.usageExit("--\(name) must be 0 or more, got \(value)") }
 guard args[cropKey] >= 32 && args[cropKey] % 4 == 0 else { spec.usageExit("--crop must be a multiple of 4 and at least 32") }
 guard args[epochsKey] + args[decayKey] >= 1 else { spec.usageExit("--epochs plus --decay-epochs must be at least 1") }
-for (name, value) in [("lambda", args[lambdaKey]), ("identity", args[identityKey]), ("lr", args[lrKey])]
+for (name, value) in [("lambda", args[lambdaKey]), ("identity", args[identityKey]), ("lr", args[lrKey]),
+                      ("cycle-noise", args[noiseKey])]
 where !(value.isFinite && value >= 0) { spec.usageExit("--\(name) must be a number >= 0, got \(value)") }
 if args[threadsKey] > 0 { Parallel.threadCount = args[threadsKey] }
 
@@ -133,7 +136,8 @@ options.validationLimit = args[validationLimitKey]
 options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args[blocksKey], upsampling: args[upsamplingKey].upsampling)
 options.discriminatorFilters = args[ndfKey]
 options.step = TrainingOptions(placement: args[placementKey].placement, saliencyWeights: weights, cycleWeight: Float(args[lambdaKey]),
-                               identityFraction: Float(args[identityKey]), poolSize: args[poolKey], learningRate: Float(args[lrKey]),
+                               identityFraction: Float(args[identityKey]), poolSize: args[poolKey],
+                               cycleNoise: Float(args[noiseKey]), learningRate: Float(args[lrKey]),
                                beta1: Float(args[beta1Key]), beta2: Float(args[beta2Key]))
 options.cropSize = args[cropKey]
 options.batchSize = args[batchKey]

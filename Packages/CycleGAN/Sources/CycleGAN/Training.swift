@@ -50,6 +50,13 @@ public struct TrainingOptions: Sendable, Equatable {
     public var identityFraction: Float
     /// Capacity of each image pool of past fakes shown to the discriminators (50; 0 = no pool).
     public var poolSize: Int
+    /// Standard deviation σ of Gaussian noise added to a translation before it is translated back in
+    /// the cycle terms, `F(G(x) + n)` and `G(F(y) + n)`, `n ~ N(0, σ²)` per pixel (0 = none, the paper).
+    /// CycleGAN hides information it cannot show in low-amplitude signals ("CycleGAN, a master of
+    /// steganography", Chu et al. 2017): here, dim nuclei erased from G(x) yet reconstructed by F.
+    /// Noise drowns such signals, so what the cycle needs must be visible (Porav et al. 2019 use the
+    /// same lever against steganography).
+    public var cycleNoise: Float
     /// Adam learning rate (2e-4), β₁ (0.5), β₂ (0.999).
     public var learningRate: Float
     public var beta1: Float
@@ -60,7 +67,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Creates options (defaults: the paper's placement and model-M weights, CycleGAN's λ 10, identity
     /// 0.5·λ, pool 50, Adam 2e-4 (0.5, 0.999)).
     public init(placement: LossPlacement = .cycle, saliencyWeights: SaliencyLossWeights = .modelM,
-                cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50,
+                cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50, cycleNoise: Float = 0,
                 learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
                 schedule: LearningRateSchedule = .constant) {
         self.placement = placement
@@ -68,6 +75,7 @@ public struct TrainingOptions: Sendable, Equatable {
         self.cycleWeight = cycleWeight
         self.identityFraction = identityFraction
         self.poolSize = poolSize
+        self.cycleNoise = cycleNoise
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -198,8 +206,9 @@ public struct CycleGANTrainer {
     ///
     /// 1. Generators (a tape differentiating only G and F; D_X, D_Y enter as constants):
     ///    `ŷ = G(x)`, `x̂ = F(y)`,
-    ///    `L_GF = C_adv(D_Y(ŷ), 1) + C_adv(D_X(x̂), 1) + λ·C_cycle(F(ŷ), x) + λ·C_cycle(G(x̂), y)
-    ///          + f·λ·(C_cycle(F(x), x) + C_cycle(G(y), y))` (identity terms when `f > 0`);
+    ///    `L_GF = C_adv(D_Y(ŷ), 1) + C_adv(D_X(x̂), 1) + λ·C_cycle(F(ŷ + n), x) + λ·C_cycle(G(x̂ + n'), y)
+    ///          + f·λ·(C_cycle(F(x), x) + C_cycle(G(y), y))` (identity terms when `f > 0`; `n`, `n'` the
+    ///    ``TrainingOptions/cycleNoise``, zero by default, drawn from `random`);
     ///    backward; Adam step of G and F.
     /// 2. Discriminators (a tape differentiating only D_X and D_Y; fakes from step 1, detached, pass
     ///    through the image pools, whose coin flips come from `random`):
@@ -227,8 +236,13 @@ public struct CycleGANTrainer {
                                         ssim: Double(t.ssim.value.scalar), total: Double(t.total.value.scalar))
             return t.total
         }
-        let cycleX = lambda * cycle(m.F(fakeY), x, &termsX)
-        let cycleY = lambda * cycle(m.G(fakeX), y, &termsY)
+        // With cycle noise, the translations are perturbed before going back (noise drawn from `random`).
+        func noisy(_ v: Variable) -> Variable {
+            guard options.cycleNoise > 0 else { return v }
+            return v + Variable(Tensor.normal(v.shape, std: options.cycleNoise, seed: random.next()))
+        }
+        let cycleX = lambda * cycle(m.F(noisy(fakeY)), x, &termsX)
+        let cycleY = lambda * cycle(m.G(noisy(fakeX)), y, &termsY)
         var total = adversarialG + adversarialF + cycleX + cycleY
         var identityX: Float = 0, identityY: Float = 0
         if identityWeight > 0 {

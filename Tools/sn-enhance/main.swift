@@ -1,0 +1,189 @@
+// sn-enhance: apply a trained SaliencyNet generator G (low saliency → high saliency) to fluorescence images.
+//
+// Each plane (2-D image, Z slice, time point) of the chosen channel is normalised by its own percentiles
+// (the model's, default 1 and 99.8 %), passed through G whole or in exact tiles (CycleGAN's TiledGenerator:
+// global instance-norm statistics, so tiling changes nothing but memory), and mapped back to the input's
+// intensities. docs/enhancement.md.
+import CycleGAN
+import MicroscopyIO
+import NN
+import TensorCore
+import ToolSupport
+
+enum OutputFormat: String, ArgumentChoice { case tif, png }
+enum OutputType: String, ArgumentChoice { case same, uint8, uint16, float32 }
+enum OutputRange: String, ArgumentChoice { case input, normalized }
+/// `--compression none|lzw|deflate` reads MicroscopyIO's enum directly (its raw values are the spellings).
+extension TIFFCompression: @retroactive ArgumentChoice {}
+
+/// The generator shipped in the repository's Models/ folder.
+let defaultModel = "saliencynet.safetensors"
+
+var spec = CommandSpec(
+    name: "sn-enhance",
+    summary: "Enhance low-light fluorescence images with a trained SaliencyNet generator (G: low → high saliency).",
+    positionalUsage: "[IMAGE ...]",
+    discussion: """
+    INPUTS: images (TIFF, OME-TIFF, ImageJ hyperstacks, PNG) of any size as arguments; with none, or with
+    '-', one path a line is read from stdin. Every plane (Z slice, time point) of --channel is enhanced on
+    its own.
+    OUTPUTS: DIR/NAME.tif (or .png) for each input NAME; a stack gives a stack of the same Z/T shape (one
+    channel). Each written path is printed on stdout.
+
+    Per plane: the intensities at the model's low and high percentiles (stored in the model file; 1 and
+    99.8 % by default) map to -1 and 1, G runs on the result (padded by reflection to a multiple of 4),
+    and its output in (-1, 1) maps back with the same two intensities (-1 -> low, 1 -> high).
+    A constant plane is written unchanged (no contrast to enhance).
+    --tile N runs G on N x N tiles with the whole image's instance-norm statistics: the result equals the
+    whole-image pass (to ~1e-5 of the [-1, 1] range) with far less memory; --tile 0 runs whole images.
+
+    Values written (--range): 'input' keeps the input's intensity scale, clamped to the output type;
+    'normalized' writes G's own output: float32 in (-1, 1), integers spread over the type's range
+    (-1 -> 0, 1 -> 255 or 65535). The default is 'input' when the output type holds the input's
+    (--type same, float32, uint16 from 8/16-bit, uint8 from 8-bit), otherwise 'normalized'.
+    --type same writes the input's sample type (uint16 for 16-bit microscopy).
+
+    EXIT STATUS: 0 all inputs enhanced, 1 some inputs failed (reported on stderr, the rest enhanced),
+    2 usage error (including an unreadable or foreign model file).
+
+    EXAMPLES:
+      sn-enhance --model g.safetensors --out enhanced raw/*.tif
+      ls raw/*.tif | sn-enhance --out enhanced | sn-segment --method otsu --out masks
+      sn-enhance --format png --type uint8 --out previews movie.tif     (a single plane only)
+    """)
+let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (created if missing). Required.")
+let modelKey = spec.optionalOption("model", as: String.self,
+                                   help: "The generator file (.safetensors from sn-train); default: the shipped \(defaultModel).")
+let tileKey = spec.option("tile", default: 512, help: "Tile side in pixels (rounded up to a multiple of 4); 0 = whole image.")
+let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
+let typeKey = spec.option("type", default: OutputType.same, help: "Output sample type.")
+let rangeKey = spec.optionalOption("range", as: OutputRange.self,
+                                   help: "Value scale written (see below); default from --type.")
+let formatKey = spec.option("format", default: OutputFormat.tif, help: "Output container (PNG: one plane, 8/16-bit).")
+let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
+let threadsKey = spec.option("threads", default: 0, help: "Threads for the network (0 = one per core).")
+
+let args = spec.parseOrExit()
+// Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
+BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
+guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
+guard args[tileKey] >= 0 && args[tileKey] <= 1 << 20 else { spec.usageExit("--tile must be 0 (whole image) or a positive size, got \(args[tileKey])") }
+guard args[channelKey] >= 0 else { spec.usageExit("--channel must be 0 or more, got \(args[channelKey])") }
+guard args[threadsKey] >= 0 && args[threadsKey] <= 256 else { spec.usageExit("--threads must be 0...256, got \(args[threadsKey])") }
+let format = args[formatKey]
+let outputType = args[typeKey]
+if format == .png && outputType == .float32 {
+    spec.usageExit("PNG stores 8- or 16-bit integers; use --format tif for --type float32")
+}
+if args[threadsKey] > 0 { Parallel.threadCount = args[threadsKey] }
+
+guard let modelPath = args[modelKey] ?? ShippedModels.locate(defaultModel) else {
+    spec.usageExit("no --model given and the shipped \(defaultModel) was not found in "
+                   + ShippedModels.searchFolders().joined(separator: ", "))
+}
+let model: GeneratorModel
+do {
+    model = try GeneratorModel.load(from: modelPath)
+} catch {
+    spec.usageExit("\(error)")
+}
+let channels = model.generator.options.inputChannels
+guard channels == 1 && model.generator.options.outputChannels == 1 else {
+    spec.usageExit("\(modelPath): the generator maps \(channels) channels; sn-enhance applies one-channel models")
+}
+let enhancer = Enhancer(model: model, tileSize: args[tileKey])
+let compression = args[compressionKey]
+let inputs = spec.inputsOrExit(args)
+var output = spec.outputDirectoryOrExit(outPath)
+
+/// The largest value of an integer sample type.
+func maximum(_ type: SampleType) -> Float? {
+    switch type {
+    case .uint8: 255
+    case .uint16: 65535
+    case .float32: nil
+    }
+}
+
+/// Enhances one plane into values of `type` on `range`'s scale.
+func enhance(_ plane: ImagePlane, as type: SampleType, range: OutputRange) -> ImagePlane {
+    let p = enhancer.percentiles
+    let bounds = IntensityNormalization.percentiles(of: plane.pixels, low: p.low, high: p.high)
+    var values: [Float]
+    switch range {
+    case .input:
+        values = enhancer.enhance(plane.pixels, width: plane.width, height: plane.height, low: bounds.low, high: bounds.high,
+                                  clampedTo: maximum(type).map { 0...$0 })
+    case .normalized:
+        values = enhancer.enhance(plane.pixels, width: plane.width, height: plane.height, low: bounds.low, high: bounds.high,
+                                  scale: .normalized, clampedTo: -1...1)
+        if let top = maximum(type) {
+            for i in values.indices { values[i] = (values[i] + 1) * (top / 2) }
+        }
+    }
+    return ImagePlane(width: plane.width, height: plane.height, pixels: values, sampleType: type)
+}
+
+/// Whether `wide` holds every value of `narrow`.
+func holds(_ wide: SampleType, _ narrow: SampleType) -> Bool {
+    switch wide {
+    case .float32: true
+    case .uint16: narrow != .float32
+    case .uint8: narrow == .uint8
+    }
+}
+
+var progress: ProgressReporter? = inputs.count > 1 ? ProgressReporter(label: spec.name, total: inputs.count) : nil
+
+func enhanceFile(_ input: String) throws -> [String] {
+    let file = try ImageFile(path: input)
+    let dims = file.dimensions
+    let channel = args[channelKey]
+    guard channel < dims.sizeC else {
+        throw ToolError("\(input): --channel \(channel) is out of range (the file has channels 0...\(dims.sizeC - 1))")
+    }
+    let planeCount = dims.sizeZ * dims.sizeT
+    if format == .png && planeCount > 1 {
+        throw ToolError("\(input): PNG holds one plane but the file has \(planeCount) (Z \(dims.sizeZ), T \(dims.sizeT)); use --format tif")
+    }
+    guard let sourceType = file.sampleType(page: try file.pageIndex(channel: channel)) else {
+        throw ToolError("\(input): unsupported sample type")
+    }
+    let type: SampleType = switch outputType {
+    case .same: sourceType
+    case .uint8: .uint8
+    case .uint16: .uint16
+    case .float32: .float32
+    }
+    let range = args[rangeKey] ?? (holds(type, sourceType) ? .input : .normalized)
+    let destination = try output.destination(for: input, newExtension: format.rawValue)
+    // T outer, Z inner: the order of an ImageJ hyperstack with one channel.
+    var planes: [ImagePlane] = []
+    var planeProgress = progress == nil && planeCount > 1 ? ProgressReporter(label: "\(spec.name) \(PathName.fileName(input))", total: planeCount) : nil
+    for t in 0..<dims.sizeT {
+        for z in 0..<dims.sizeZ {
+            planes.append(enhance(try file.plane(channel: channel, z: z, t: t), as: type, range: range))
+            planeProgress?.update(completed: planes.count)
+        }
+    }
+    planeProgress?.finish()
+    switch format {
+    case .tif:
+        let layout: HyperstackLayout? = planes.count > 1 ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
+        try writeTIFF(planes, to: destination, sampleType: type, compression: compression, layout: layout)
+    case .png:
+        guard type != .float32 else {
+            throw ToolError("\(input): the image holds float32 samples; PNG needs --type uint8 or uint16")
+        }
+        try writePNG(planes[0], to: destination, sampleType: type == .uint8 ? .uint8 : .uint16)
+    }
+    return [destination]
+}
+
+var batch = Batch(tool: spec.name)
+for (i, input) in inputs.enumerated() {
+    batch.process(input) { try enhanceFile(input) }
+    progress?.update(completed: i + 1)
+}
+progress?.finish()
+batch.exit()
