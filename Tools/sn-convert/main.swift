@@ -64,12 +64,10 @@ var output = spec.outputDirectoryOrExit(outPath)
 func selectedPlanes(_ dims: StackDimensions, file: String) throws -> [(z: Int, t: Int)] {
     func range(_ pick: Int?, size: Int, axis: String) throws -> [Int] {
         guard let p = pick else { return Array(0..<size) }
-        guard p < size else { throw ToolError("\(file): --\(axis) \(p) is out of range (the file has \(axis.uppercased()) 0...\(size - 1))") }
+        try ToolError.checkIndex(p, option: axis, size: size, axis: axis.uppercased(), of: file)
         return [p]
     }
-    guard args[channelKey] < dims.sizeC else {
-        throw ToolError("\(file): --channel \(args[channelKey]) is out of range (the file has channels 0...\(dims.sizeC - 1))")
-    }
+    try ToolError.checkIndex(args[channelKey], option: "channel", size: dims.sizeC, axis: "channels", of: file)
     let zs = try range(args[zKey], size: dims.sizeZ, axis: "z")
     let ts = try range(args[tKey], size: dims.sizeT, axis: "t")
     return ts.flatMap { t in zs.map { z in (z: z, t: t) } }

@@ -139,9 +139,7 @@ func enhanceFile(_ input: String) throws -> [String] {
     let file = try ImageFile(path: input)
     let dims = file.dimensions
     let channel = args[channelKey]
-    guard channel < dims.sizeC else {
-        throw ToolError("\(input): --channel \(channel) is out of range (the file has channels 0...\(dims.sizeC - 1))")
-    }
+    try ToolError.checkIndex(channel, option: "channel", size: dims.sizeC, axis: "channels", of: input)
     let planeCount = dims.sizeZ * dims.sizeT
     if format == .png && planeCount > 1 {
         throw ToolError("\(input): PNG holds one plane but the file has \(planeCount) (Z \(dims.sizeZ), T \(dims.sizeT)); use --format tif")

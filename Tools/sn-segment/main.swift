@@ -112,9 +112,7 @@ func segment(_ input: String) throws -> [String] {
     let file = try ImageFile(path: input)
     let dims = file.dimensions
     let channel = args[channelKey]
-    guard channel < dims.sizeC else {
-        throw ToolError("\(input): --channel \(channel) is out of range (the file has channels 0...\(dims.sizeC - 1))")
-    }
+    try ToolError.checkIndex(channel, option: "channel", size: dims.sizeC, axis: "channels", of: input)
     // T outer, Z inner: the order of an ImageJ hyperstack with one channel.
     var labels: [LabelImage] = []
     for t in 0..<dims.sizeT {

@@ -75,6 +75,21 @@ public struct ToolError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+
+    /// Checks an index option against the size of one of a file's axes: `--channel 2` of a file with
+    /// channels 0...1 throws `FILE: --channel 2 is out of range (the file has channels 0...1)`.
+    ///
+    /// - Parameters:
+    ///   - value: the option's value.
+    ///   - option: the option's name without dashes (`channel`, `z`, `t`).
+    ///   - size: the number of entries along the axis (at least 1).
+    ///   - axis: how the message names the axis (`channels`, `Z`, `T`).
+    ///   - file: the input the option applies to.
+    public static func checkIndex(_ value: Int, option: String, size: Int, axis: String, of file: String) throws {
+        guard value >= 0, value < size else {
+            throw ToolError("\(file): --\(option) \(value) is out of range (the file has \(axis) 0...\(size - 1))")
+        }
+    }
 }
 
 /// Runs a tool's per-input work with the shared conventions: each input is processed in turn;
