@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NN
 import TensorCore
@@ -65,5 +66,51 @@ import TensorCore
         let expected = [-6: 0, -5: 1, -4: 2, -3: 2, -2: 1, -1: 0, 0: 0, 1: 1, 2: 2, 3: 2, 4: 1, 5: 0, 6: 0, 7: 1]
         for (i, e) in expected { #expect(SeparableCorrelation.symmetricIndex(i, 3) == e, "index \(i)") }
         for i in -5...5 { #expect(SeparableCorrelation.symmetricIndex(i, 1) == 0) }
+    }
+}
+
+/// ``GaussianBlur`` (the cycle comparison's low-pass filter): taps, naive twin, SciPy golden values.
+@Suite struct GaussianBlurTests {
+    /// SciPy's radius ⌊4σ + ½⌋ and normalised, symmetric taps.
+    @Test func tapsFollowSciPy() {
+        #expect(GaussianBlur(sigma: 1).radius == 4 && GaussianBlur(sigma: 1.5).radius == 6 && GaussianBlur(sigma: 0.1).radius == 0)
+        let g = GaussianBlur(sigma: 1.5).taps
+        #expect(g.count == 13 && abs(g.reduce(0, +) - 1) < 1e-15 && g == Array(g.reversed()))
+    }
+
+    /// Against `Reference.correlate2d` with the outer-product kernel (Float64 both, one rounding: 1e-6).
+    @Test func blurMatchesNaiveTwin() {
+        for (sigma, shape) in [(1.0, [2, 3, 13, 17]), (2.0, [1, 1, 3, 4])] {
+            let blur = GaussianBlur(sigma: sigma)
+            let x = uniform(shape, seed: 51)
+            let g = blur.taps
+            let naive = Reference.correlate2d(x, kernel: g.map { a in g.map { a * $0 } }, boundary: .symmetric)
+            let fast = blur(x)
+            #expect(fast.shape == shape)
+            #expect(fast.maxAbsoluteDifference(naive) <= 1e-6, "σ \(sigma) \(shape): \(fast.maxAbsoluteDifference(naive))")
+            // The differentiable op computes the same values.
+            let tape = Tape()
+            #expect(blur(tape.input(x)).value == fast)
+        }
+    }
+
+    /// `scipy.ndimage.gaussian_filter(plane, σ, mode="reflect", truncate=4.0)` per plane, from
+    /// Fixtures/make_blur_reference.py: element by element within 1e-6 (Float32 output of a Float64 sum).
+    @Test func blurMatchesSciPy() throws {
+        let url = fixturesDirectory.appendingPathComponent("blur_reference.json")
+        let data = try Data(contentsOf: url)
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(url.path): not a JSON object")
+        let cases = try #require(root["cases"] as? [[String: Any]], "\(url.path): no cases")
+        #expect(cases.count == 3)
+        for c in cases {
+            let name = c["name"] as? String ?? "?"
+            let shape = try #require(c["shape"] as? [Int], "\(name): shape")
+            let sigma = try #require(c["sigma"] as? Double, "\(name): sigma")
+            let input = try #require(c["input"] as? [Double], "\(name): input")
+            let expected = try #require(c["blurred"] as? [Double], "\(name): blurred")
+            let y = GaussianBlur(sigma: sigma)(Tensor(shape: shape, scalars: input.map(Float.init)))
+            let result = compare(y.scalars.map(Double.init), expected, atol: 1e-6)
+            #expect(result.ok, "\(name): max error \(result.maxError)")
+        }
     }
 }

@@ -79,6 +79,14 @@ import TensorCore
         checkGradients([x, y], h: 1e-2, atol: 1e-4, samples: 144) { t in loss.terms(t.parameter(x), t.parameter(y)).total }
     }
 
+    /// The Gaussian blur of the cycle comparison: a map-valued op, σ 0.8 on 7 × 9 and σ 1.5 on 4 × 5
+    /// (its 13-tap window reflects more than once at the border).
+    @Test(arguments: [(0.8, [2, 1, 7, 9]), (1.5, [1, 2, 4, 5])])
+    func gradientOfGaussianBlur(_ c: (Double, [Int])) {
+        let x = Parameter(name: "x", value: uniform(c.1, seed: 14))
+        checkGradients([x], samples: 60) { t in GaussianBlur(sigma: c.0)(t.parameter(x)) }
+    }
+
     /// The adversarial placement: the saliency loss between a small PatchGAN-like map and the
     /// constant label map (symmetric SSIM border, data range 1).
     @Test func gradientOfAdversarialSaliencyCriterion() {

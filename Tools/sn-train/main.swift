@@ -80,6 +80,8 @@ let identityKey = spec.option("identity", default: 0.5, help: "Identity loss wei
 let poolKey = spec.option("pool", default: 50, help: "Image pool size for the discriminators (0 = none).")
 let noiseKey = spec.option("cycle-noise", default: 0.0,
                            help: "Std of Gaussian noise added to G(x) and F(y) before translating back in the cycle (0 = none, the paper).")
+let blurKey = spec.option("cycle-blur", default: 0.0,
+                          help: "Sigma (px) of a Gaussian blur on both sides of the cycle comparison (0 = none, the paper).")
 let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
 let beta1Key = spec.option("beta1", default: 0.5, help: "Adam beta1.")
 let beta2Key = spec.option("beta2", default: 0.999, help: "Adam beta2.")
@@ -117,7 +119,7 @@ where value < 0 { spec.usageExit("--\(name) must be 0 or more, got \(value)") }
 guard args[cropKey] >= 32 && args[cropKey] % 4 == 0 else { spec.usageExit("--crop must be a multiple of 4 and at least 32") }
 guard args[epochsKey] + args[decayKey] >= 1 else { spec.usageExit("--epochs plus --decay-epochs must be at least 1") }
 for (name, value) in [("lambda", args[lambdaKey]), ("identity", args[identityKey]), ("lr", args[lrKey]),
-                      ("cycle-noise", args[noiseKey])]
+                      ("cycle-noise", args[noiseKey]), ("cycle-blur", args[blurKey])]
 where !(value.isFinite && value >= 0) { spec.usageExit("--\(name) must be a number >= 0, got \(value)") }
 if args[threadsKey] > 0 { Parallel.threadCount = args[threadsKey] }
 
@@ -137,7 +139,7 @@ options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args
 options.discriminatorFilters = args[ndfKey]
 options.step = TrainingOptions(placement: args[placementKey].placement, saliencyWeights: weights, cycleWeight: Float(args[lambdaKey]),
                                identityFraction: Float(args[identityKey]), poolSize: args[poolKey],
-                               cycleNoise: Float(args[noiseKey]), learningRate: Float(args[lrKey]),
+                               cycleNoise: Float(args[noiseKey]), cycleBlur: Float(args[blurKey]), learningRate: Float(args[lrKey]),
                                beta1: Float(args[beta1Key]), beta2: Float(args[beta2Key]))
 options.cropSize = args[cropKey]
 options.batchSize = args[batchKey]

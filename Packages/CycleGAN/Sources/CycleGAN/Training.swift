@@ -57,6 +57,13 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Noise drowns such signals, so what the cycle needs must be visible (Porav et al. 2019 use the
     /// same lever against steganography).
     public var cycleNoise: Float
+    /// Standard deviation σ (pixels) of a Gaussian blur applied to both sides of each cycle comparison,
+    /// `C_cycle(B(F(G(x))), B(x))` and `C_cycle(B(G(F(y))), B(y))` with `B` Losses' ``GaussianBlur``
+    /// (0 = none, the paper). The cycle then asks for the image's content at the scale of nuclei, not
+    /// for its pixel noise: a low-light image's camera noise cannot be shown in a salient G(x), so
+    /// without the blur the cycle rewards G for encoding it (as a hidden signal, or with
+    /// ``cycleNoise`` as visible speckle). The identity terms are not blurred.
+    public var cycleBlur: Float
     /// Adam learning rate (2e-4), β₁ (0.5), β₂ (0.999).
     public var learningRate: Float
     public var beta1: Float
@@ -68,7 +75,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// 0.5·λ, pool 50, Adam 2e-4 (0.5, 0.999)).
     public init(placement: LossPlacement = .cycle, saliencyWeights: SaliencyLossWeights = .modelM,
                 cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50, cycleNoise: Float = 0,
-                learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
+                cycleBlur: Float = 0, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
                 schedule: LearningRateSchedule = .constant) {
         self.placement = placement
         self.saliencyWeights = saliencyWeights
@@ -76,6 +83,8 @@ public struct TrainingOptions: Sendable, Equatable {
         self.identityFraction = identityFraction
         self.poolSize = poolSize
         self.cycleNoise = cycleNoise
+        precondition(cycleBlur >= 0 && cycleBlur.isFinite, "TrainingOptions: cycleBlur must be ≥ 0, got \(cycleBlur)")
+        self.cycleBlur = cycleBlur
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -208,7 +217,8 @@ public struct CycleGANTrainer {
     ///    `ŷ = G(x)`, `x̂ = F(y)`,
     ///    `L_GF = C_adv(D_Y(ŷ), 1) + C_adv(D_X(x̂), 1) + λ·C_cycle(F(ŷ + n), x) + λ·C_cycle(G(x̂ + n'), y)
     ///          + f·λ·(C_cycle(F(x), x) + C_cycle(G(y), y))` (identity terms when `f > 0`; `n`, `n'` the
-    ///    ``TrainingOptions/cycleNoise``, zero by default, drawn from `random`);
+    ///    ``TrainingOptions/cycleNoise``, zero by default, drawn from `random`; with
+    ///    ``TrainingOptions/cycleBlur`` both sides of each `C_cycle` are blurred first);
     ///    backward; Adam step of G and F.
     /// 2. Discriminators (a tape differentiating only D_X and D_Y; fakes from step 1, detached, pass
     ///    through the image pools, whose coin flips come from `random`):
@@ -229,7 +239,9 @@ public struct CycleGANTrainer {
         let adversarialG = c.adversarialLoss(m.D_Y(fakeY), target: .real)
         let adversarialF = c.adversarialLoss(m.D_X(fakeX), target: .real)
         var termsX: SaliencyLossValues?, termsY: SaliencyLossValues?
+        let blur = options.cycleBlur > 0 ? GaussianBlur(sigma: Double(options.cycleBlur)) : nil
         func cycle(_ reconstruction: Variable, _ original: Variable, _ record: inout SaliencyLossValues?) -> Variable {
+            let (reconstruction, original) = blur.map { ($0(reconstruction), $0(original)) } ?? (reconstruction, original)
             guard options.placement == .cycle else { return c.cycleLoss(reconstruction, original) }
             let t = c.cycleSaliency.terms(reconstruction, original)
             record = SaliencyLossValues(mse: Double(t.mse.value.scalar), mge: Double(t.mge.value.scalar),

@@ -56,7 +56,7 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
         let w = step.saliencyWeights
         return ["placement": "\(step.placement)", "alpha": "\(w.alpha)", "beta": "\(w.beta)", "gamma": "\(w.gamma)",
                 "lambda_cycle": "\(step.cycleWeight)", "identity_fraction": "\(step.identityFraction)", "pool": "\(step.poolSize)",
-                "cycle_noise": "\(step.cycleNoise)",
+                "cycle_noise": "\(step.cycleNoise)", "cycle_blur": "\(step.cycleBlur)",
                 "lr": "\(step.learningRate)", "beta1": "\(step.beta1)", "beta2": "\(step.beta2)",
                 "crop": "\(cropSize)", "batch": "\(batchSize)", "epochs": "\(constantEpochs)", "decay_epochs": "\(decayEpochs)",
                 "seed": "\(seed)", "channel": "\(channel)"]

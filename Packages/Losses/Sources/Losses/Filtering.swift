@@ -1,3 +1,5 @@
+import Foundation
+import NN
 import TensorCore
 
 /// How a windowed filter (the SSIM Gaussian window, the Sobel operators) treats the image
@@ -220,4 +222,61 @@ extension Reference {
         }
         return Tensor(shape: [n, c, oh, ow], scalars: out)
     }
+}
+
+/// A Gaussian low-pass filter applied to each `[H, W]` plane of an NCHW tensor: separable taps
+/// `gₜ = exp(−t²/(2σ²)) / Σ_u exp(−u²/(2σ²))`, `t = −r … r` with radius `r = ⌊4σ + ½⌋`, and the
+/// half-sample symmetric border (``BoundaryMode/symmetric``). The output has the input's shape.
+///
+/// This is SciPy's `ndimage.gaussian_filter(x, sigma, mode="reflect", truncate=4.0)` over the H and
+/// W axes (checked against it in `Tests/LossesTests`). Training uses it to compare cycle
+/// reconstructions at a coarser scale (`TrainingOptions.cycleBlur` in module `CycleGAN`).
+public struct GaussianBlur: Sendable, Equatable {
+    /// Standard deviation σ of the Gaussian, in pixels (> 0).
+    public var sigma: Double
+
+    /// Creates the filter. - Precondition: `sigma > 0` and finite.
+    public init(sigma: Double) {
+        precondition(sigma > 0 && sigma.isFinite, "GaussianBlur: sigma must be > 0, got \(sigma)")
+        self.sigma = sigma
+    }
+
+    /// Window radius `r = ⌊4σ + ½⌋` (SciPy's `truncate=4.0`): the window is `2r + 1` taps.
+    public var radius: Int { Int(4 * sigma + 0.5) }
+
+    /// The normalised 1-D taps `g₋ᵣ … gᵣ` (they sum to 1).
+    public var taps: [Double] { gaussianTaps(sigma: sigma, radius: radius) }
+
+    var filter: SeparableCorrelation {
+        let g = taps
+        return SeparableCorrelation(vertical: g, horizontal: g, boundary: .symmetric)
+    }
+
+    /// Blurs every plane of `x` `[N, C, H, W]` → `[N, C, H, W]` (Float64 inside).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "GaussianBlur: input must be NCHW, got \(x.shape)")
+        let s = x.shape
+        return floatTensor(s, filter.apply(doubles(x), planes: s[0] * s[1], height: s[2], width: s[3]))
+    }
+
+    /// The blur as a differentiable op: `y = B x` per plane, `∂L/∂x = Bᵀ ∂L/∂y` (the filter's
+    /// adjoint, which scatters each output's gradient back onto the pixels its window read).
+    public func callAsFunction(_ x: Variable) -> Variable {
+        precondition(x.value.rank == 4, "GaussianBlur: input must be NCHW, got \(x.value.shape)")
+        let s = x.value.shape
+        let filter = self.filter
+        let y = floatTensor(s, filter.apply(doubles(x.value), planes: s[0] * s[1], height: s[2], width: s[3]))
+        return Variable.record(y, inputs: [x]) { g, needs in
+            guard needs[0] else { return [nil] }
+            return [floatTensor(s, filter.adjoint(doubles(g), planes: s[0] * s[1], height: s[2], width: s[3]))]
+        }
+    }
+}
+
+/// Normalised Gaussian taps `gₜ = exp(−t²/(2σ²)) / Σ_u exp(−u²/(2σ²))`, `t = −r … r` (SciPy's
+/// `gaussian_filter` taps): the SSIM window and ``GaussianBlur`` share them.
+func gaussianTaps(sigma: Double, radius: Int) -> [Double] {
+    let taps = (-radius...radius).map { t in exp(-Double(t * t) / (2 * sigma * sigma)) }
+    let total = taps.reduce(0, +)
+    return taps.map { $0 / total }
 }

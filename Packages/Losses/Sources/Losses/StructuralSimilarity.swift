@@ -49,11 +49,7 @@ public struct SSIMConfiguration: Sendable, Equatable {
 
     /// The 1-D window `gₜ = exp(−t²/(2σ²)) / Σ_u exp(−u²/(2σ²))`, `t = −r … r` (SciPy's
     /// `gaussian_filter` taps); the 2-D window is the outer product `w[a][b] = g_a·g_b`.
-    public var window: [Double] {
-        let taps = (-radius...radius).map { t in exp(-Double(t * t) / (2 * sigma * sigma)) }
-        let total = taps.reduce(0, +)
-        return taps.map { $0 / total }
-    }
+    public var window: [Double] { gaussianTaps(sigma: sigma, radius: radius) }
 
     /// The separable Gaussian filter of this configuration.
     var filter: SeparableCorrelation {
