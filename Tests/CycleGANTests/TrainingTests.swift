@@ -76,24 +76,29 @@ struct TrainingTests {
     // MARK: Step
 
     /// With the paper's placement, G and F get the gradient of LSGAN + λ·saliency(cycle) + ½λ·saliency(identity)
-    /// with the discriminators constant.
-    @Test func cyclePlacementStepHasThePapersGradient() {
+    /// with the discriminators constant. With a cycle blur B (σ 1.5), the cycle terms compare B(reconstruction)
+    /// with B(original) and nothing else changes.
+    @Test(arguments: [Float(0), 1.5])
+    func cyclePlacementStepHasThePapersGradient(blur: Float) {
         let options = GeneratorOptions(filters: 4, residualBlocks: 1)
         let model = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
         let twin = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
         let x = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 4)
         let y = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 5)
         let saliency = SaliencyLoss(weights: .modelM)
+        func b(_ v: Variable) -> Variable { blur > 0 ? GaussianBlur(sigma: Double(blur))(v) : v }
         let tape = Tape(differentiating: twin.generatorParameters)
         let vx = tape.input(x), vy = tape.input(y)
         let fakeY = twin.G(vx), fakeX = twin.F(vy)
+        let cycleX = 10 * saliency(b(twin.F(fakeY)), b(vx)), cycleY = 10 * saliency(b(twin.G(fakeX)), b(vy))
         let loss = lsganLoss(twin.D_Y(fakeY), target: .real) + lsganLoss(twin.D_X(fakeX), target: .real)
-            + 10 * saliency(twin.F(fakeY), vx) + 10 * saliency(twin.G(fakeX), vy)
-            + 5 * saliency(twin.F(vx), vx) + 5 * saliency(twin.G(vy), vy)
+            + cycleX + cycleY + 5 * saliency(twin.F(vx), vx) + 5 * saliency(twin.G(vy), vy)
         tape.backward(from: loss)
-        var trainer = CycleGANTrainer(model: model, options: TrainingOptions())
+        var trainer = CycleGANTrainer(model: model, options: TrainingOptions(cycleBlur: blur))
         var random = PhiloxGenerator(seed: 1)
         let losses = trainer.trainStep(realX: x, realY: y, random: &random)
+        #expect(abs(losses.cycleX - cycleX.value.scalar) <= 1e-5 * abs(cycleX.value.scalar))
+        #expect(abs(losses.cycleY - cycleY.value.scalar) <= 1e-5 * abs(cycleY.value.scalar))
         #expect(abs(losses.generatorTotal - loss.value.scalar) <= 1e-4 * abs(loss.value.scalar))
         #expect(losses.cycleTermsX != nil && losses.identityX > 0)
         for (p, q) in zip(model.generatorParameters, twin.generatorParameters) {
@@ -103,57 +108,23 @@ struct TrainingTests {
         }
     }
 
-    /// Cycle noise perturbs only the cycle terms, deterministically for a given random state.
-    @Test func cycleNoiseChangesOnlyTheCycleTerms() {
+    /// Cycle noise and cycle blur each change the cycle terms (so the blurred case above is not the plain
+    /// one) and only them; noise is deterministic for a given random state.
+    @Test(arguments: [TrainingOptions(poolSize: 0, cycleNoise: 0.5), TrainingOptions(poolSize: 0, cycleBlur: 1.5)])
+    func cycleOptionsChangeOnlyTheCycleTerms(_ changed: TrainingOptions) {
         let options = GeneratorOptions(filters: 4, residualBlocks: 1)
         let x = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 4)
         let y = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 5)
-        func step(_ noise: Float) -> StepLosses {
-            var trainer = CycleGANTrainer(model: CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3),
-                                          options: TrainingOptions(poolSize: 0, cycleNoise: noise))
+        func step(_ stepOptions: TrainingOptions) -> StepLosses {
+            var trainer = CycleGANTrainer(model: CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3), options: stepOptions)
             var random = PhiloxGenerator(seed: 1)
             return trainer.trainStep(realX: x, realY: y, random: &random)
         }
-        let clean = step(0), noisy = step(0.5), again = step(0.5)
-        #expect(noisy == again)
-        #expect(noisy.cycleX != clean.cycleX && noisy.cycleY != clean.cycleY)
-        #expect(noisy.adversarialG == clean.adversarialG && noisy.identityX == clean.identityX)
-    }
-
-    /// Cycle blur compares blurred reconstructions with blurred originals (the identity and adversarial
-    /// terms are untouched), with the gradient of that objective.
-    @Test func cycleBlurComparesBlurredImages() {
-        let options = GeneratorOptions(filters: 4, residualBlocks: 1)
-        let model = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
-        let twin = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
-        let x = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 4)
-        let y = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 5)
-        let saliency = SaliencyLoss(weights: .modelM)
-        let blur = GaussianBlur(sigma: 1.5)
-        let tape = Tape(differentiating: twin.generatorParameters)
-        let vx = tape.input(x), vy = tape.input(y)
-        let fakeY = twin.G(vx), fakeX = twin.F(vy)
-        let cycleX = 10 * saliency(blur(twin.F(fakeY)), blur(vx)), cycleY = 10 * saliency(blur(twin.G(fakeX)), blur(vy))
-        let identity = 5 * saliency(twin.F(vx), vx) + 5 * saliency(twin.G(vy), vy)
-        let loss = lsganLoss(twin.D_Y(fakeY), target: .real) + lsganLoss(twin.D_X(fakeX), target: .real) + cycleX + cycleY + identity
-        tape.backward(from: loss)
-        var trainer = CycleGANTrainer(model: model, options: TrainingOptions(cycleBlur: 1.5))
-        var random = PhiloxGenerator(seed: 1)
-        let losses = trainer.trainStep(realX: x, realY: y, random: &random)
-        #expect(abs(losses.cycleX - cycleX.value.scalar) <= 1e-5 * abs(cycleX.value.scalar))
-        #expect(abs(losses.cycleY - cycleY.value.scalar) <= 1e-5 * abs(cycleY.value.scalar))
-        #expect(abs(losses.generatorTotal - loss.value.scalar) <= 1e-4 * abs(loss.value.scalar))
-        for (p, q) in zip(model.generatorParameters, twin.generatorParameters) {
-            let scale = q.gradient.abs().scalars.max() ?? 0
-            #expect(p.gradient.isApproximatelyEqual(to: q.gradient, absoluteTolerance: 1e-4 * scale + 1e-7, relativeTolerance: 1e-3),
-                    "\(p.name): max difference \(p.gradient.maxAbsoluteDifference(q.gradient))")
-        }
-        // Without the blur the cycle terms differ (so the comparison above can fail).
-        var plain = CycleGANTrainer(model: CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3), options: TrainingOptions())
-        var random2 = PhiloxGenerator(seed: 1)
-        let unblurred = plain.trainStep(realX: x, realY: y, random: &random2)
-        #expect(abs(unblurred.cycleX - losses.cycleX) > 1e-3 * abs(losses.cycleX))
-        #expect(unblurred.identityX == losses.identityX)
+        let plain = step(TrainingOptions(poolSize: 0)), other = step(changed), again = step(changed)
+        #expect(other == again)
+        #expect(abs(plain.cycleX - other.cycleX) > 1e-3 * abs(other.cycleX))
+        #expect(abs(plain.cycleY - other.cycleY) > 1e-3 * abs(other.cycleY))
+        #expect(plain.adversarialG == other.adversarialG && plain.identityX == other.identityX)
     }
 
     /// The pool stores the first `capacity` images, then swaps about half of the later ones.
