@@ -262,10 +262,9 @@ public struct GaussianBlur: Sendable, Equatable {
     /// The blur as a differentiable op: `y = B x` per plane, `∂L/∂x = Bᵀ ∂L/∂y` (the filter's
     /// adjoint, which scatters each output's gradient back onto the pixels its window read).
     public func callAsFunction(_ x: Variable) -> Variable {
-        precondition(x.value.rank == 4, "GaussianBlur: input must be NCHW, got \(x.value.shape)")
+        let y = self(x.value)   // checks the NCHW rank
         let s = x.value.shape
         let filter = self.filter
-        let y = floatTensor(s, filter.apply(doubles(x.value), planes: s[0] * s[1], height: s[2], width: s[3]))
         return Variable.record(y, inputs: [x]) { g, needs in
             guard needs[0] else { return [nil] }
             return [floatTensor(s, filter.adjoint(doubles(g), planes: s[0] * s[1], height: s[2], width: s[3]))]
