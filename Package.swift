@@ -14,6 +14,7 @@ let starSegmentation = Target.Dependency.product(name: "StarSegmentation", packa
 let metrics = Target.Dependency.product(name: "Metrics", package: "Metrics")
 let cycleGAN = Target.Dependency.product(name: "CycleGAN", package: "CycleGAN")
 let saliencyTraining = Target.Dependency.product(name: "SaliencyTraining", package: "CycleGAN")
+let nuclearScale = Target.Dependency.product(name: "NuclearScale", package: "NuclearScale")
 
 let package = Package(
     name: "SaliencyNet",
@@ -26,6 +27,8 @@ let package = Package(
         .executable(name: "sn-train-star", targets: ["sn-train-star"]),
         .executable(name: "sn-train", targets: ["sn-train"]),
         .executable(name: "sn-enhance", targets: ["sn-enhance"]),
+        .executable(name: "sn-diameter", targets: ["sn-diameter"]),
+        .executable(name: "sn-model", targets: ["sn-model"]),
     ],
     dependencies: [
         .package(path: "Packages/Tensor"),
@@ -37,11 +40,12 @@ let package = Package(
         .package(path: "Packages/Segmentation"),
         .package(path: "Packages/Metrics"),
         .package(path: "Packages/CycleGAN"),
+        .package(path: "Packages/NuclearScale"),
     ],
     targets: [
         // Tools: each parses arguments and calls library functions.
         .executableTarget(name: "sn-bench", dependencies: [tensor, nn, cycleGAN, toolSupport], path: "Tools/sn-bench"),
-        .executableTarget(name: "sn-convert", dependencies: [io, toolSupport], path: "Tools/sn-convert"),
+        .executableTarget(name: "sn-convert", dependencies: [io, nuclearScale, toolSupport], path: "Tools/sn-convert"),
         .executableTarget(name: "sn-synth", dependencies: [synthesis, io, toolSupport], path: "Tools/sn-synth"),
         .executableTarget(
             name: "sn-segment", dependencies: [segmentation, starSegmentation, tensor, io, toolSupport],
@@ -53,6 +57,9 @@ let package = Package(
             name: "sn-train", dependencies: [saliencyTraining, cycleGAN, losses, nn, tensor, io, toolSupport],
             path: "Tools/sn-train"),
         .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, nn, tensor, io, toolSupport], path: "Tools/sn-enhance"),
+
+        .executableTarget(name: "sn-model", dependencies: [nn, toolSupport], path: "Tools/sn-model"),
+        .executableTarget(name: "sn-diameter", dependencies: [nuclearScale, io, toolSupport], path: "Tools/sn-diameter"),
 
         // A suite per package.
         .testTarget(name: "TensorCoreTests", dependencies: [tensor], path: "Tests/TensorCoreTests"),
@@ -69,6 +76,8 @@ let package = Package(
         .testTarget(
             name: "CycleGANTests", dependencies: [cycleGAN, saliencyTraining, losses, nn, tensor, io, segmentation, metrics],
             path: "Tests/CycleGANTests"),
+
+        .testTarget(name: "NuclearScaleTests", dependencies: [nuclearScale], path: "Packages/NuclearScale/Tests/NuclearScaleTests"),
 
         // End-to-end tests run the built tools.
         .testTarget(name: "EndToEndTests", dependencies: [io, cycleGAN, nn, tensor], path: "Tests/EndToEndTests"),

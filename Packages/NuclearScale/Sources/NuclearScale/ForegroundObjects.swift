@@ -1,0 +1,178 @@
+/// Foreground objects of a plane by a global Otsu threshold: the small, dependency-free segmentation that
+/// ``DiameterEstimator`` measures sizes with at each smoothing level.
+public enum ForegroundObjects {
+    /// Otsu's threshold over a `bins`-bin histogram between the finite minimum and maximum of `values`
+    /// (the threshold maximises the between-class variance; foreground = value > threshold), or nil when
+    /// the values are constant or not finite.
+    public static func otsuThreshold(_ values: [Float], bins: Int = 256) -> Float? {
+        var lo = Float.infinity, hi = -Float.infinity
+        for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
+        guard lo < hi else { return nil }
+        let scale = Double(bins) / (Double(hi) - Double(lo))
+        var histogram = [Double](repeating: 0, count: bins)
+        for v in values where v.isFinite {
+            histogram[min(bins - 1, max(0, Int((Double(v) - Double(lo)) * scale)))] += 1
+        }
+        let total = histogram.reduce(0, +)
+        var sumAll = 0.0
+        for (i, h) in histogram.enumerated() { sumAll += Double(i) * h }
+        var weightBelow = 0.0, sumBelow = 0.0, best = -1.0, bestIndex = 0
+        for i in 0..<(bins - 1) {
+            weightBelow += histogram[i]
+            sumBelow += Double(i) * histogram[i]
+            let weightAbove = total - weightBelow
+            guard weightBelow > 0, weightAbove > 0 else { continue }
+            let meanBelow = sumBelow / weightBelow, meanAbove = (sumAll - sumBelow) / weightAbove
+            let between = weightBelow * weightAbove * (meanBelow - meanAbove) * (meanBelow - meanAbove)
+            if between > best { best = between; bestIndex = i }
+        }
+        // The upper edge of the last bin below the threshold.
+        return Float(Double(lo) + Double(bestIndex + 1) / scale)
+    }
+
+    /// The areas (pixel counts) of the 8-connected components of `mask` after its holes (background
+    /// components that do not touch the border) are filled, in raster order of their first pixel.
+    public static func filledComponentAreas(_ mask: [Bool], width: Int, height: Int) -> [Int] {
+        precondition(mask.count == width * height, "mask size \(mask.count) ≠ \(width) × \(height)")
+        let filled = filledMask(mask, width: width, height: height)
+        let objects = components(filled, width: width, height: height, eightConnected: true)
+        var areas = [Int](repeating: 0, count: objects.count)
+        for l in objects.labels where l > 0 { areas[Int(l) - 1] += 1 }
+        return areas
+    }
+
+    /// Connected-component labels (1…count in raster order of first pixel, 0 outside `mask`) by
+    /// union–find over a raster scan.
+    static func components(_ mask: [Bool], width: Int, height: Int, eightConnected: Bool) -> (labels: [UInt32], count: Int) {
+        var parent: [Int32] = []
+        func find(_ a: Int32) -> Int32 {
+            var r = a
+            while parent[Int(r)] != r { r = parent[Int(r)] }
+            var c = a
+            while parent[Int(c)] != r { let n = parent[Int(c)]; parent[Int(c)] = r; c = n }
+            return r
+        }
+        func union(_ a: Int32, _ b: Int32) {
+            let (ra, rb) = (find(a), find(b))
+            if ra != rb { parent[Int(max(ra, rb))] = min(ra, rb) }
+        }
+        var provisional = [Int32](repeating: -1, count: mask.count)
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] {
+                let i = y * width + x
+                var label: Int32 = -1
+                @inline(__always) func visit(_ n: Int) {
+                    let p = provisional[n]
+                    guard p >= 0 else { return }
+                    if label < 0 { label = p } else if p != label { union(label, p) }
+                }
+                if x > 0 { visit(i - 1) }
+                if y > 0 {
+                    visit(i - width)
+                    if eightConnected {
+                        if x > 0 { visit(i - width - 1) }
+                        if x + 1 < width { visit(i - width + 1) }
+                    }
+                }
+                if label < 0 {
+                    label = Int32(parent.count)
+                    parent.append(label)
+                }
+                provisional[i] = label
+            }
+        }
+        // Final labels in raster order of each component's first pixel.
+        var final = [UInt32](repeating: 0, count: parent.count)
+        var next: UInt32 = 0
+        var labels = [UInt32](repeating: 0, count: mask.count)
+        for i in 0..<mask.count where provisional[i] >= 0 {
+            let root = Int(find(provisional[i]))
+            if final[root] == 0 { next += 1; final[root] = next }
+            labels[i] = final[root]
+        }
+        return (labels, Int(next))
+    }
+
+    /// The areas of the objects of a smoothed plane measured at a **fraction of their maximum** (half by
+    /// default): each 8-connected, hole-filled component of `image > threshold` is replaced by the region
+    /// connected to its peak whose values are at least b + fraction · (peak − b), b the background level (the median of the values at or below
+    /// the threshold), with that region's holes filled. This is the full-width-at-half-maximum extent of
+    /// each object on its own, so dim nuclei that a global threshold cuts into and small blurred ones that
+    /// it widens both measure as their outlines. A region may not enter another component and may hold
+    /// at most 4× its component's area + 64 pixels (beyond that, haze: the component's own area is used).
+    public static func halfMaximumAreas(_ image: [Float], width: Int, height: Int, threshold: Float, fraction: Float = 0.5) -> [Int] {
+        let mask = image.map { $0 > threshold }
+        let filled = filledMask(mask, width: width, height: height)
+        let (labels, count) = components(filled, width: width, height: height, eightConnected: true)
+        guard count > 0 else { return [] }
+        var below: [Float] = []
+        let step = max(1, image.count / 65536)
+        for i in stride(from: 0, to: image.count, by: step) where image[i] <= threshold && image[i].isFinite { below.append(image[i]) }
+        below.sort()
+        let background = below.isEmpty ? threshold : below[below.count / 2]
+        var area = [Int](repeating: 0, count: count)
+        var peak = [Int](repeating: -1, count: count)
+        for i in 0..<labels.count where labels[i] > 0 {
+            let c = Int(labels[i]) - 1
+            area[c] += 1
+            if peak[c] < 0 || image[i] > image[peak[c]] { peak[c] = i }
+        }
+        var visited = [Int32](repeating: -1, count: image.count)  // component index that claimed the pixel
+        var queue: [Int] = []
+        var out = [Int](repeating: 0, count: count)
+        for c in 0..<count {
+            let p = peak[c]
+            let level = background + fraction * (image[p] - background)
+            let cap = 4 * area[c] + 64
+            queue.removeAll(keepingCapacity: true)
+            queue.append(p)
+            visited[p] = Int32(c)
+            var head = 0
+            var (minX, maxX, minY, maxY) = (p % width, p % width, p / width, p / width)
+            var overflow = false
+            while head < queue.count {
+                let i = queue[head]; head += 1
+                let (x, y) = (i % width, i / width)
+                minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+                for dy in -1...1 {
+                    let yy = y + dy
+                    guard yy >= 0 && yy < height else { continue }
+                    for dx in -1...1 {
+                        let xx = x + dx
+                        guard xx >= 0 && xx < width else { continue }
+                        let n = yy * width + xx
+                        guard visited[n] != Int32(c), image[n] >= level else { continue }
+                        let owner = labels[n]
+                        guard owner == 0 || Int(owner) - 1 == c else { continue }
+                        visited[n] = Int32(c)
+                        queue.append(n)
+                    }
+                }
+                if queue.count > cap { overflow = true; break }
+            }
+            if overflow { out[c] = area[c]; continue }
+            // Fill the region's holes inside its bounding box (one pixel of margin).
+            let bx0 = max(0, minX - 1), bx1 = min(width - 1, maxX + 1), by0 = max(0, minY - 1), by1 = min(height - 1, maxY + 1)
+            let (bw, bh) = (bx1 - bx0 + 1, by1 - by0 + 1)
+            var local = [Bool](repeating: false, count: bw * bh)
+            for i in queue { local[(i / width - by0) * bw + (i % width - bx0)] = true }
+            out[c] = filledMask(local, width: bw, height: bh).reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        return out
+    }
+
+    /// `mask` with its holes (background components, 4-connected, that do not touch the border) filled.
+    static func filledMask(_ mask: [Bool], width: Int, height: Int) -> [Bool] {
+        let background = components(mask.map { !$0 }, width: width, height: height, eightConnected: false)
+        var touchesBorder = [Bool](repeating: false, count: background.count + 1)
+        for x in 0..<width {
+            touchesBorder[Int(background.labels[x])] = true
+            touchesBorder[Int(background.labels[(height - 1) * width + x])] = true
+        }
+        for y in 0..<height {
+            touchesBorder[Int(background.labels[y * width])] = true
+            touchesBorder[Int(background.labels[y * width + width - 1])] = true
+        }
+        return (0..<mask.count).map { mask[$0] || !touchesBorder[Int(background.labels[$0])] }
+    }
+}

@@ -1,0 +1,108 @@
+import NuclearScale
+import XCTest
+
+/// Planes of blurred disks of known diameter on a noisy, unevenly lit background.
+struct DiskField {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E3779B97F4A7C15 | 1 }
+    mutating func uniform() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+    mutating func normal() -> Double {
+        let u = max(1e-12, uniform()), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
+
+    /// A `side`² plane with disks of diameter `diameter` (±10 %) at `coverage` of the area, brightness in
+    /// [0.3, 1], photon noise at `photons` for brightness 1, background 0.1 and a linear illumination ramp.
+    /// Returns the pixels and the disks' label image.
+    mutating func render(side: Int, diameter: Double, coverage: Double, photons: Double) -> ([Float], [UInt32]) {
+        var labels = [UInt32](repeating: 0, count: side * side)
+        var signal = [Double](repeating: 0, count: side * side)
+        let count = Int(coverage * Double(side * side) / (Double.pi * diameter * diameter / 4))
+        var placed = 0
+        for _ in 0..<(count * 20) where placed < count {
+            let r = diameter / 2 * (0.9 + 0.2 * uniform())
+            let cy = uniform() * Double(side), cx = uniform() * Double(side)
+            let y0 = max(0, Int(cy - r)), y1 = min(side - 1, Int(cy + r)), x0 = max(0, Int(cx - r)), x1 = min(side - 1, Int(cx + r))
+            guard y0 <= y1, x0 <= x1 else { continue }
+            var free = true
+            for y in y0...y1 { for x in x0...x1 where labels[y * side + x] != 0 { free = false } }
+            guard free else { continue }
+            placed += 1
+            let b = 0.3 + 0.7 * uniform()
+            for y in y0...y1 {
+                for x in x0...x1 {
+                    let dy = Double(y) + 0.5 - cy, dx = Double(x) + 0.5 - cx
+                    if dy * dy + dx * dx <= r * r { labels[y * side + x] = UInt32(placed); signal[y * side + x] = b }
+                }
+            }
+        }
+        let blurred = GaussianBlur.blur(signal.map { Float($0) }, width: side, height: side, sigma: 1.2)
+        var pixels = [Float](repeating: 0, count: side * side)
+        for i in pixels.indices {
+            let ramp = 0.6 + 0.8 * Double(i % side) / Double(side)
+            let mean = photons * ramp * (Double(blurred[i]) + 0.1)
+            pixels[i] = Float(max(0, mean + mean.squareRoot() * normal() + 2 * normal()))
+        }
+        return (pixels, labels)
+    }
+}
+
+final class EstimationTests: XCTestCase {
+    func testEstimatesKnownDiametersWithin15Percent() {
+        let estimator = DiameterEstimator()
+        var field = DiskField(seed: 7)
+        for d in [6.0, 9, 12, 18, 24, 36, 48, 64] {
+            for (coverage, photons) in [(0.15, 20.0), (0.4, 200.0)] {
+                let side = max(192, Int(d * 9))
+                let (pixels, labels) = field.render(side: side, diameter: d, coverage: coverage, photons: photons)
+                let truth = MaskDiameter.median([labels])!
+                let e = estimator.estimate(pixels, width: side, height: side)
+                XCTAssertEqual(e.status, .measured, "d \(d)")
+                let got = e.diameter ?? 0
+                XCTAssertEqual(got / truth, 1, accuracy: 0.15, "d \(d) coverage \(coverage) photons \(photons): estimated \(got), masks \(truth)")
+            }
+        }
+    }
+
+    func testDegenerateInputsHaveDefinedResults() {
+        let e = DiameterEstimator()
+        XCTAssertEqual(e.estimate([Float](repeating: 5, count: 64 * 64), width: 64, height: 64).status, .noContrast)
+        XCTAssertEqual(e.estimate([Float](repeating: .nan, count: 64 * 64), width: 64, height: 64).status, .noContrast)
+        XCTAssertEqual(e.estimate([], width: 0, height: 0).status, .noContrast)
+        XCTAssertEqual(e.estimate([1, 2, 3], width: 3, height: 1).status, .noNuclei)
+        // Pure noise: no nuclei stand out.
+        var field = DiskField(seed: 1)
+        let noise = (0..<(128 * 128)).map { _ in Float(100 + 10 * field.normal()) }
+        let n = e.estimate(noise, width: 128, height: 128)
+        XCTAssertNotEqual(n.status, .measured, "pure noise gave \(n)")
+        // Extreme finite values and infinities do not trap.
+        var extreme = noise
+        extreme[5] = .greatestFiniteMagnitude; extreme[6] = -.greatestFiniteMagnitude; extreme[7] = .infinity
+        _ = e.estimate(extreme, width: 128, height: 128)
+        let subnormal = noise.map { $0 * 1e-44 }
+        _ = e.estimate(subnormal, width: 128, height: 128)
+    }
+
+    func testStackEstimateMatchesPlanes() {
+        var field = DiskField(seed: 3)
+        let planes = (0..<7).map { _ in field.render(side: 160, diameter: 16, coverage: 0.3, photons: 100).0 }
+        let e = DiameterEstimator().estimate(stack: planes, width: 160, height: 160)
+        XCTAssertEqual(e.status, .measured)
+        XCTAssertEqual(e.diameter ?? 0, 16, accuracy: 16 * 0.15)
+    }
+
+    func testMaskDiameters() {
+        // A 4x4 square (area 16) and a single pixel.
+        var labels = [UInt32](repeating: 0, count: 100)
+        for y in 0..<4 { for x in 0..<4 { labels[y * 10 + x] = 2 } }
+        labels[99] = 5
+        let d = MaskDiameter.equivalentDiameters(labels)
+        XCTAssertEqual(d.count, 2)
+        XCTAssertEqual(d[0], 2 * (16 / Double.pi).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(d[1], 2 * (1 / Double.pi).squareRoot(), accuracy: 1e-12)
+        XCTAssertNil(MaskDiameter.median([[0, 0, 0]]))
+    }
+}
