@@ -16,6 +16,7 @@ let package = Package(
         .package(path: "../Tensor"),
         .package(path: "../NN"),
         .package(path: "../Metrics"),
+        .package(path: "../NuclearScale"),
     ],
     targets: [
         .target(name: "Segmentation", dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")]),
@@ -28,6 +29,7 @@ let package = Package(
                 .product(name: "TensorCore", package: "Tensor"),
                 .product(name: "NN", package: "NN"),
                 .product(name: "Metrics", package: "Metrics"),
+                .product(name: "NuclearScale", package: "NuclearScale"),
             ]),
     ]
 )

@@ -1,6 +1,6 @@
 // swift-tools-version:5.10
 // ToolSupport: the command-line conventions shared by every SaliencyNet tool
-// (--help, inputs from arguments or stdin, --out DIR, exit codes, diagnostics on stderr).
+// (--help, inputs from arguments or stdin, --out DIR, exit codes, diagnostics on stderr, --diameter).
 import PackageDescription
 
 let package = Package(
@@ -8,7 +8,10 @@ let package = Package(
     products: [
         .library(name: "ToolSupport", targets: ["ToolSupport"]),
     ],
+    dependencies: [
+        .package(path: "../NuclearScale"),
+    ],
     targets: [
-        .target(name: "ToolSupport"),
+        .target(name: "ToolSupport", dependencies: [.product(name: "NuclearScale", package: "NuclearScale")]),
     ]
 )

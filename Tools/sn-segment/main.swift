@@ -3,6 +3,7 @@
 // Methods: global Otsu (the paper's fixed-parameter baseline) and an adaptive local-mean threshold, each
 // followed by connected-component labelling; optional hole filling and small-object removal.
 import MicroscopyIO
+import NuclearScale
 import Segmentation
 import StarSegmentation
 import TensorCore
@@ -40,8 +41,21 @@ var spec = CommandSpec(
                 --model, the shipped Models/star-target.safetensors (trained on the synthetic target
                 style) is used; $SALIENCYNET_MODELS overrides where it is looked for.
     For otsu and adaptive: connected components (--connectivity), optionally hole filling (--fill-holes,
-    before labelling); for every method, removal of objects smaller than --min-area pixels (labels
-    renumbered 1..K).
+    before labelling); for every method, removal of objects smaller than --min-area pixels, or smaller
+    than --min-fraction of a nucleus of the image's diameter (pi d^2 / 4) (labels renumbered 1..K).
+
+    Nucleus size (--diameter, docs/nuclear-scale.md): each image's (or stack's) median nucleus diameter d
+    is estimated from the image ('auto', the default) or given in pixels. It sets the scale of every
+    size-dependent step:
+      star      the plane is resampled so that its nuclei measure the model's own diameter (stored in
+                the model file), predicted there, and the polygons are mapped back and drawn at the
+                input's resolution; labels have the input's exact shape. Within 5 % nothing is resampled.
+      adaptive  the default --block-size is 51 px at d = 11.8 px and scales with d (odd, >= 3).
+      otsu      --min-fraction (when set) is relative to d; Otsu itself has no size.
+    The diameter used is printed on stderr for each input ('FILE: nucleus diameter 23.4 px (estimated
+    ...)') and stored in the output's ImageJ description (nucleus_diameter_px=...). An image where no
+    nuclei stand out keeps the model's diameter (nothing rescaled) with that note. Give --diameter when
+    the estimate is wrong (check with sn-diameter), e.g. for very sparse or very crowded fields.
 
     EXIT STATUS: 0 all inputs segmented, 1 some inputs failed (reported on stderr, the rest segmented),
     2 usage error.
@@ -55,7 +69,11 @@ let connectivityKey = spec.option("connectivity", default: ConnectivityOption.ei
                                   help: "Pixel adjacency of objects: 4 (edges) or 8 (edges and corners).")
 let fillKey = spec.flag("fill-holes", help: "Fill background regions enclosed by foreground before labelling.")
 let minAreaKey = spec.option("min-area", default: 0, help: "Remove objects with fewer pixels (0 = keep all).")
-let blockKey = spec.option("block-size", default: 51, help: "adaptive: side of the neighbourhood, px (odd, >= 3).")
+let minFractionKey = spec.option("min-fraction", default: 0.0,
+                                 help: "Remove objects smaller than this fraction of a nucleus of the image's diameter (0 = off).")
+let blockKey = spec.optionalOption("block-size", as: Int.self,
+                                   help: "adaptive: side of the neighbourhood, px (odd, >= 3); default 51 at a 11.8 px diameter, scaled.")
+let diameterKey = spec.diameterOption()
 let contrastKey = spec.option("contrast", default: 0.15,
                               help: "adaptive: margin above the local mean, as a fraction of the 1-99.8 % intensity range.")
 /// The star model trained on the synthetic target style, shipped in the repository's Models/ folder.
@@ -71,18 +89,41 @@ BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
 guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
 guard args[minAreaKey] >= 0 else { spec.usageExit("--min-area must be 0 or more, got \(args[minAreaKey])") }
 guard args[channelKey] >= 0 else { spec.usageExit("--channel must be 0 or more, got \(args[channelKey])") }
-let blockSize = args[blockKey]
-guard blockSize >= 3 && blockSize % 2 == 1 && blockSize <= 4097 else {
+if let blockSize = args[blockKey], !(blockSize >= 3 && blockSize % 2 == 1 && blockSize <= 4097) {
     spec.usageExit("--block-size must be odd and 3...4097, got \(blockSize)")
+}
+let minFraction = args[minFractionKey]
+guard minFraction.isFinite && minFraction >= 0 && minFraction <= 100 else {
+    spec.usageExit("--min-fraction must be 0...100, got \(minFraction)")
 }
 let contrast = args[contrastKey]
 guard contrast.isFinite && abs(contrast) <= 10 else { spec.usageExit("--contrast must be a number in [-10, 10], got \(contrast)") }
-let method: ThresholdMethod = switch args[methodKey] {
-case .otsu, .star: .otsu
-case .adaptive: .adaptive(LocalMeanThreshold(blockSize: blockSize, contrast: Float(contrast)))
+/// The diameter at which adaptive's default block size (51 px) was chosen: the synthetic and real nuclei's 11.8 px.
+let referenceDiameter = 11.8
+
+/// The threshold segmenter for an image of nucleus diameter `d` (nil: not needed).
+func thresholdSegmenter(diameter d: Double?) -> ThresholdSegmenter {
+    let method: ThresholdMethod
+    switch args[methodKey] {
+    case .otsu, .star:
+        method = .otsu
+    case .adaptive:
+        var block = args[blockKey] ?? 51
+        if args[blockKey] == nil, let d {
+            block = min(4097, max(3, Int((51 * d / referenceDiameter / 2).rounded(.down)) * 2 + 1))
+        }
+        method = .adaptive(LocalMeanThreshold(blockSize: block, contrast: Float(contrast)))
+    }
+    return ThresholdSegmenter(method: method, connectivity: args[connectivityKey].connectivity,
+                              fillHoles: args[fillKey], minimumArea: minimumArea(diameter: d))
 }
-let segmenter = ThresholdSegmenter(method: method, connectivity: args[connectivityKey].connectivity,
-                                   fillHoles: args[fillKey], minimumArea: args[minAreaKey])
+
+/// The minimum object area: --min-area px, or --min-fraction of a nucleus of diameter d, whichever is larger.
+func minimumArea(diameter d: Double?) -> Int {
+    var area = args[minAreaKey]
+    if minFraction > 0, let d { area = max(area, Int((minFraction * Double.pi * d * d / 4).rounded(.up))) }
+    return area
+}
 var starModel: StarModel? = nil
 if args[methodKey] == .star {
     guard let modelPath = args[modelKey] ?? ShippedModels.locate(defaultStarModel) else {
@@ -98,11 +139,23 @@ if args[methodKey] == .star {
     spec.usageExit("--model applies to --method star only")
 }
 
-/// Segments one plane with the chosen method.
-func segmentPlane(_ plane: ImagePlane) -> LabelImage {
+/// Whether the method needs each image's nucleus diameter.
+let needsDiameter = args[methodKey] != .otsu || minFraction > 0
+if let model = starModel, model.nucleusDiameter == nil, case .auto = args[diameterKey] {
+    Diagnostics(tool: spec.name).warning("\(args[modelKey] ?? defaultStarModel): the model records no training.nucleus_diameter; images are segmented at their own scale")
+}
+
+/// Segments one plane with the chosen method at nucleus diameter `d` (nil: the image's own scale).
+func segmentPlane(_ plane: ImagePlane, diameter d: Double?, segmenter: ThresholdSegmenter) -> LabelImage {
     guard let model = starModel else { return segmenter.segment(plane) }
-    let labels = model.segment(plane)
-    return args[minAreaKey] > 1 ? Morphology.removeSmallObjects(labels, minimumArea: args[minAreaKey]) : labels
+    let labels: LabelImage
+    if let d, let md = model.nucleusDiameter {
+        labels = model.segment(plane, mapping: ScaleMapping(imageDiameter: d, modelDiameter: md))
+    } else {
+        labels = model.segment(plane)
+    }
+    let area = minimumArea(diameter: d)
+    return area > 1 ? Morphology.removeSmallObjects(labels, minimumArea: area) : labels
 }
 let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)
@@ -114,17 +167,25 @@ func segment(_ input: String) throws -> [String] {
     let channel = args[channelKey]
     try ToolError.checkIndex(channel, option: "channel", size: dims.sizeC, axis: "channels", of: input)
     // T outer, Z inner: the order of an ImageJ hyperstack with one channel.
-    var labels: [LabelImage] = []
+    var planes: [ImagePlane] = []
     for t in 0..<dims.sizeT {
-        for z in 0..<dims.sizeZ {
-            labels.append(segmentPlane(try file.plane(channel: channel, z: z, t: t)))
-        }
+        for z in 0..<dims.sizeZ { planes.append(try file.plane(channel: channel, z: z, t: t)) }
     }
+    var resolved: ResolvedDiameter? = nil
+    if needsDiameter {
+        let r = ResolvedDiameter.resolve(args[diameterKey], planes: planes.map(\.pixels), width: planes[0].width,
+                                         height: planes[0].height, fallback: starModel?.nucleusDiameter ?? referenceDiameter)
+        Diagnostics(tool: spec.name).note("\(input): " + r.summary(modelDiameter: starModel?.nucleusDiameter))
+        resolved = r
+    }
+    let segmenter = thresholdSegmenter(diameter: resolved?.diameter)
+    let labels = planes.map { segmentPlane($0, diameter: resolved?.diameter, segmenter: segmenter) }
     let layout: HyperstackLayout? = labels.count > 1
         ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
     let destination = try output.destination(for: input, newExtension: "tif")
     // nil sample type: uint16 when every label fits, else uint32.
-    try writeLabels(labels, to: destination, compression: compression, layout: layout)
+    try writeLabels(labels, to: destination, compression: compression, layout: layout,
+                    annotations: resolved?.annotations(modelDiameter: starModel?.nucleusDiameter) ?? [])
     return [destination]
 }
 

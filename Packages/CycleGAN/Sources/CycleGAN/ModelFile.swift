@@ -59,6 +59,13 @@ public struct GeneratorModel {
     /// The file's metadata (architecture, hyperparameters, normalization, training facts).
     public var metadata: ModelMetadata
 
+    /// The median nucleus diameter of the training data, px (`training.nucleus_diameter`; nil in files
+    /// written before it was recorded). Checked when the file is loaded.
+    public var nucleusDiameter: Double? {
+        get { metadata.training[ModelMetadata.nucleusDiameterKey].flatMap(Double.init) }
+        set { metadata.training[ModelMetadata.nucleusDiameterKey] = newValue.map { String($0) } }
+    }
+
     /// Wraps a generator (named `G`) with metadata.
     public init(generator: ResNetGenerator, metadata: ModelMetadata) {
         self.generator = generator
@@ -82,6 +89,7 @@ public struct GeneratorModel {
             throw CheckpointError(path: path, reason: "architecture '\(metadata.architecture)' in file, '\(SaliencyNetFile.architecture)' expected (not a SaliencyNet enhancement model)")
         }
         let options = try SaliencyNetFile.generatorOptions(metadata, path: path)
+        _ = try metadata.nucleusDiameter(path: path)
         var initializer = WeightInitializer(.normal(std: 0), seed: 0)
         let generator = ResNetGenerator(name: "G", options: options, initializer: &initializer)
         try Checkpoint.load(into: generator.parameters, from: file, path: path, architecture: SaliencyNetFile.architecture,

@@ -13,6 +13,9 @@ let softwareTag = "SaliencyNet MicroscopyIO"
 /// 3.5 GiB (2 GiB with compression).
 /// With a `layout`, an ImageJ hyperstack description (`images=`, `channels=`, `slices=`, `frames=`)
 /// is stored in the first page, and `planes` must be in ImageJ order (channel fastest, then Z, then T).
+/// With `annotations`, an ImageJ description is written even for one plane, and each pair is added to
+/// it as a `key=value` line (ImageJ lists them under Image > Show Info; keys and values lose any `=`,
+/// newline or carriage return), e.g. `nucleus_diameter_px=23.4`.
 /// The file is written atomically (see `writeFileAtomically(to:_:)`).
 ///
 /// - Parameters:
@@ -24,7 +27,8 @@ let softwareTag = "SaliencyNet MicroscopyIO"
 ///   - layout: optional hyperstack shape; `channels * slices * frames` must equal `planes.count`.
 /// - Throws: `ImageIOError` (`.invalidArgument` or `.writeFailed`) naming `path`.
 public func writeTIFF(_ planes: [ImagePlane], to path: String, sampleType: SampleType? = nil,
-                      compression: TIFFCompression = .none, layout: HyperstackLayout? = nil) throws {
+                      compression: TIFFCompression = .none, layout: HyperstackLayout? = nil,
+                      annotations: [(key: String, value: String)] = []) throws {
     guard let first = planes.first else {
         throw ImageIOError(path: path, kind: .invalidArgument, reason: "no planes to write")
     }
@@ -36,7 +40,7 @@ public func writeTIFF(_ planes: [ImagePlane], to path: String, sampleType: Sampl
             fillSamples(plane.pixels, type: type, into: destination)
         }
     }
-    try writeTIFFPages(pages, to: path, compression: compression, layout: layout)
+    try writeTIFFPages(pages, to: path, compression: compression, layout: layout, annotations: annotations)
 }
 
 /// Writes one intensity plane as a single-page TIFF (see `writeTIFF(_:to:sampleType:compression:layout:)`).
@@ -56,8 +60,10 @@ public func writeTIFF(_ plane: ImagePlane, to path: String, sampleType: SampleTy
 ///     (never silently truncated).
 ///   - compression: `.none` (default), `.lzw` or `.deflate` (labels compress very well).
 ///   - layout: optional hyperstack shape, as for `writeTIFF`.
+///   - annotations: `key=value` lines for the ImageJ description, as for `writeTIFF`.
 public func writeLabels(_ images: [LabelImage], to path: String, sampleType: LabelSampleType? = nil,
-                        compression: TIFFCompression = .none, layout: HyperstackLayout? = nil) throws {
+                        compression: TIFFCompression = .none, layout: HyperstackLayout? = nil,
+                        annotations: [(key: String, value: String)] = []) throws {
     guard !images.isEmpty else {
         throw ImageIOError(path: path, kind: .invalidArgument, reason: "no label images to write")
     }
@@ -79,7 +85,7 @@ public func writeLabels(_ images: [LabelImage], to path: String, sampleType: Lab
             fillLabels(image.labels, bytesPerSample: bytesPerSample, into: destination)
         }
     }
-    try writeTIFFPages(pages, to: path, compression: compression, layout: layout)
+    try writeTIFFPages(pages, to: path, compression: compression, layout: layout, annotations: annotations)
 }
 
 /// Writes one label image as a single-page TIFF (see `writeLabels(_:to:sampleType:compression:layout:)`).
@@ -129,6 +135,16 @@ func validateSizes(_ sizes: [(width: Int, height: Int, count: Int)], layout: Hyp
     }
 }
 
+/// The ImageJ description for `layout` (one plane when nil) followed by the annotations, or nil when
+/// there is neither a layout nor an annotation.
+func imageJDescription(_ layout: HyperstackLayout?, annotations: [(key: String, value: String)]) -> String? {
+    guard layout != nil || !annotations.isEmpty else { return nil }
+    var text = imageJDescription(layout ?? HyperstackLayout(channels: 1, slices: 1, frames: 1))
+    func clean(_ s: String) -> String { String(s.filter { $0 != "=" && $0 != "\n" && $0 != "\r" }) }
+    for (key, value) in annotations { text += clean(key) + "=" + clean(value) + "\n" }
+    return text
+}
+
 func imageJDescription(_ layout: HyperstackLayout) -> String {
     let images = layout.channels * layout.slices * layout.frames
     var text = "ImageJ=1.11a\nimages=\(images)\n"
@@ -143,11 +159,11 @@ func imageJDescription(_ layout: HyperstackLayout) -> String {
 }
 
 private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compression: TIFFCompression,
-                            layout: HyperstackLayout?) throws {
+                            layout: HyperstackLayout?, annotations: [(key: String, value: String)] = []) throws {
     let totalBytes = pages.reduce(0) { $0 + $1.width * $1.height * $1.bytesPerSample }
     // Classic TIFF offsets are 32-bit. LZW can expand noisy data, so compressed output switches earlier.
     let bigTIFF = totalBytes > (compression == .none ? (7 << 29) : (1 << 31))  // 3.5 GiB / 2 GiB
-    let description = layout.map(imageJDescription)
+    let description = imageJDescription(layout, annotations: annotations)
     try writeFileAtomically(to: path) { temporary in
         let handle = try TIFFHandle(path: temporary, mode: bigTIFF ? "w8" : "w", fileSize: 0, reportedPath: path)
         for (index, page) in pages.enumerated() {

@@ -264,6 +264,23 @@ public struct ModelMetadata: Equatable, Sendable {
     }
 }
 
+extension ModelMetadata {
+    /// The `training.` key of the median nucleus diameter of a model's training data, px: the scale the
+    /// model works at. Tools bring each image's nuclei to it (NuclearScale's ScaleMapping).
+    public static let nucleusDiameterKey = "nucleus_diameter"
+
+    /// `training.nucleus_diameter` (px), or nil when the file does not record it (files written before it
+    /// existed).
+    /// - Throws: ``CheckpointError`` naming `path` when the value is present but not a number in (0, 10000].
+    public func nucleusDiameter(path: String) throws -> Double? {
+        guard let text = training[Self.nucleusDiameterKey] else { return nil }
+        guard let d = Double(text), d.isFinite, d > 0, d <= 10000 else {
+            throw CheckpointError(path: path, reason: "training.\(Self.nucleusDiameterKey) '\(text)' is not a diameter in pixels (0, 10000]")
+        }
+        return d
+    }
+}
+
 /// Saving and loading a model's parameters (and buffers) with ``ModelMetadata``.
 public enum Checkpoint {
     /// Writes `parameters` (by their names) and `metadata` to `path` atomically.

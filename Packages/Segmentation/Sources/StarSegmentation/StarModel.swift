@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import MicroscopyIO
 import NN
+import NuclearScale
 import Segmentation
 import TensorCore
 
@@ -40,6 +41,12 @@ public struct StarModel {
     public var lowPercentile: Double = 1, highPercentile: Double = 99.8
     /// Training facts stored with the model (free-form, e.g. the command, steps, data).
     public var training: [String: String] = [:]
+    /// The median nucleus diameter of the training masks, px (`training.nucleus_diameter`; nil in files
+    /// written before it was recorded). Checked when the file is loaded.
+    public var nucleusDiameter: Double? {
+        get { training[ModelMetadata.nucleusDiameterKey].flatMap(Double.init) }
+        set { training[ModelMetadata.nucleusDiameterKey] = newValue.map { String($0) } }
+    }
     /// Largest tile side for prediction (larger images are predicted in overlapping tiles).
     public var tileSize: Int = 512
     /// Context kept around each tile and discarded (px, a multiple of 2^depth).
@@ -102,17 +109,43 @@ public struct StarModel {
                            thresholds: thresholds)
     }
 
+    /// Instance labels of `plane` with its nuclei brought to the model's scale: the plane is resampled by
+    /// `mapping` (anti-aliased when shrinking), the network runs there, and each candidate polygon is
+    /// mapped back onto the input's grid (centre (y + ½)·s_y − ½, (x + ½)·s_x − ½; distances × √(s_y s_x),
+    /// s the input-to-model size ratios) before NMS and rasterization at the input's own resolution, so
+    /// outlines keep the input's detail. The labels have exactly the input's shape. An identity mapping
+    /// is ``segment(_:)``.
+    public func segment(_ plane: ImagePlane, mapping: ScaleMapping) -> LabelImage {
+        guard !mapping.isIdentity else { return segment(plane) }
+        let scaled = mapping.toModel(plane.pixels, width: plane.width, height: plane.height)
+        let (p, d) = outputs(ImagePlane(width: scaled.width, height: scaled.height, pixels: scaled.pixels, sampleType: .float32))
+        return Self.labels(probability: p, distances: d, width: scaled.width, height: scaled.height, rays: configuration.rays,
+                           thresholds: thresholds, outputWidth: plane.width, outputHeight: plane.height)
+    }
+
     /// The label image for given network outputs and thresholds (see ``segment(_:)``). Distances below
-    /// 0 are clamped to 0.
+    /// 0 are clamped to 0. The outputs cover a `width` × `height` grid; the labels cover `outputWidth` ×
+    /// `outputHeight` (default: the same), candidates being mapped between the two grids as in
+    /// ``segment(_:mapping:)``.
     public static func labels(probability: [Float], distances: [Float], width: Int, height: Int, rays: Int,
-                              thresholds: StarThresholds) -> LabelImage {
+                              thresholds: StarThresholds, outputWidth: Int? = nil, outputHeight: Int? = nil) -> LabelImage {
+        let (ow, oh) = (outputWidth ?? width, outputHeight ?? height)
+        let sy = Double(oh) / Double(height), sx = Double(ow) / Double(width)
+        let same = ow == width && oh == height
+        let radial = Float((sy * sx).squareRoot())
         var candidates: [StarPolygon] = []
         for i in 0..<(width * height) where probability[i] > thresholds.probability {
-            let r = (0..<rays).map { max(0, distances[$0 * width * height + i]) }
-            candidates.append(StarPolygon(y: Double(i / width), x: Double(i % width), distances: r, score: probability[i]))
+            var r = (0..<rays).map { max(0, distances[$0 * width * height + i]) }
+            let (y, x) = (Double(i / width), Double(i % width))
+            if same {
+                candidates.append(StarPolygon(y: y, x: x, distances: r, score: probability[i]))
+            } else {
+                for k in r.indices { r[k] *= radial }
+                candidates.append(StarPolygon(y: (y + 0.5) * sy - 0.5, x: (x + 0.5) * sx - 0.5, distances: r, score: probability[i]))
+            }
         }
-        let kept = StarPolygonSelection.suppress(candidates, width: width, height: height, threshold: thresholds.overlap)
-        return StarPolygonSelection.rasterize(kept.map { candidates[$0] }, width: width, height: height)
+        let kept = StarPolygonSelection.suppress(candidates, width: ow, height: oh, threshold: thresholds.overlap)
+        return StarPolygonSelection.rasterize(kept.map { candidates[$0] }, width: ow, height: oh)
     }
 
     /// Grid search of the thresholds maximising the mean F1 at IoU 0.5 over `validation` (image, truth)
@@ -175,6 +208,7 @@ public struct StarModel {
         guard metadata.architecture == architecture else {
             throw CheckpointError(path: path, reason: "architecture '\(metadata.architecture)' is not a star-convex model ('\(architecture)')")
         }
+        _ = try metadata.nucleusDiameter(path: path)
         func int(_ key: String) throws -> Int {
             guard let v = metadata.hyperparameters[key].flatMap(Int.init), v >= 0 else {
                 throw CheckpointError(path: path, reason: "missing or invalid hparams.\(key)")
