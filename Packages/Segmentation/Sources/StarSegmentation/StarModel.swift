@@ -1,6 +1,6 @@
 import Foundation
 import Metrics
-import MicroscopyIO
+import ImageCore
 import NN
 import Segmentation
 import TensorCore
