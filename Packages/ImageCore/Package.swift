@@ -12,5 +12,6 @@ let package = Package(
     ],
     targets: [
         .target(name: "ImageCore"),
+        .testTarget(name: "ImageCoreTests", dependencies: ["ImageCore"]),
     ]
 )

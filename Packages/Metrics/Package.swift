@@ -15,5 +15,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "Metrics", dependencies: [.product(name: "ImageCore", package: "ImageCore")]),
+        .testTarget(
+            name: "MetricsTests", dependencies: ["Metrics", .product(name: "ImageCore", package: "ImageCore")],
+            exclude: ["Fixtures"]),
     ]
 )

@@ -29,5 +29,6 @@ let package = Package(
         .target(
             name: "MicroscopyIO",
             dependencies: ["_CTIFF", "_CTIFFSupport", "_CPNG", .product(name: "ImageCore", package: "ImageCore")]),
+        .testTarget(name: "MicroscopyIOTests", dependencies: ["MicroscopyIO"], exclude: ["Fixtures"]),
     ]
 )

@@ -29,5 +29,17 @@ let package = Package(
                 .product(name: "NN", package: "NN"),
                 .product(name: "Metrics", package: "Metrics"),
             ]),
+        // StarToolTests.swift runs the built `sn-segment`, a tool of the root package, and reads and writes
+        // TIFF: it is compiled and run by the root package's SegmentationTests target (scripts/test.sh) only.
+        .testTarget(
+            name: "SegmentationTests",
+            dependencies: [
+                "Segmentation", "StarSegmentation",
+                .product(name: "ImageCore", package: "ImageCore"),
+                .product(name: "Metrics", package: "Metrics"),
+                .product(name: "TensorCore", package: "Tensor"),
+                .product(name: "NN", package: "NN"),
+            ],
+            exclude: ["Fixtures", "StarToolTests.swift"]),
     ]
 )

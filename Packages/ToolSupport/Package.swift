@@ -10,5 +10,6 @@ let package = Package(
     ],
     targets: [
         .target(name: "ToolSupport"),
+        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
     ]
 )
