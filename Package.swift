@@ -1,8 +1,10 @@
 // swift-tools-version:5.10
 // SaliencyNet: the root package composes the independent local packages under Packages/
-// and builds the command-line tools under Tools/ and the test suites under Tests/.
+// and builds the command-line tools under Tools/. Its test targets are each package's own suite (in
+// Packages/X/Tests/, so `swift test` here runs them all in one build) and the end-to-end tests under Tests/.
 import PackageDescription
 
+let imageCore = Target.Dependency.product(name: "ImageCore", package: "ImageCore")
 let tensor = Target.Dependency.product(name: "TensorCore", package: "Tensor")
 let nn = Target.Dependency.product(name: "NN", package: "NN")
 let losses = Target.Dependency.product(name: "Losses", package: "Losses")
@@ -31,6 +33,7 @@ let package = Package(
         .executable(name: "sn-model", targets: ["sn-model"]),
     ],
     dependencies: [
+        .package(path: "Packages/ImageCore"),
         .package(path: "Packages/Tensor"),
         .package(path: "Packages/NN"),
         .package(path: "Packages/Losses"),
@@ -61,21 +64,31 @@ let package = Package(
         .executableTarget(name: "sn-model", dependencies: [nn, toolSupport], path: "Tools/sn-model"),
         .executableTarget(name: "sn-diameter", dependencies: [nuclearScale, io, toolSupport], path: "Tools/sn-diameter"),
 
-        // A suite per package.
-        .testTarget(name: "TensorCoreTests", dependencies: [tensor], path: "Tests/TensorCoreTests"),
-        .testTarget(name: "NNTests", dependencies: [nn, tensor], path: "Tests/NNTests", exclude: ["Fixtures"]),
+        // A suite per package: the package's own tests, in Packages/X/Tests/ (the package's manifest declares the
+        // same target, so `swift test --package-path Packages/X` runs it on its own).
+        .testTarget(name: "ImageCoreTests", dependencies: [imageCore], path: "Packages/ImageCore/Tests/ImageCoreTests"),
+        .testTarget(name: "TensorCoreTests", dependencies: [tensor], path: "Packages/Tensor/Tests/TensorCoreTests"),
+        .testTarget(name: "NNTests", dependencies: [nn, tensor], path: "Packages/NN/Tests/NNTests", exclude: ["Fixtures"]),
         .testTarget(
-            name: "LossesTests", dependencies: [losses, nn, tensor], path: "Tests/LossesTests", exclude: ["Fixtures"]),
-        .testTarget(name: "MicroscopyIOTests", dependencies: [io], path: "Tests/MicroscopyIOTests", exclude: ["Fixtures"]),
-        .testTarget(name: "ToolSupportTests", dependencies: [toolSupport], path: "Tests/ToolSupportTests"),
-        .testTarget(name: "SynthesisTests", dependencies: [synthesis], path: "Tests/SynthesisTests"),
+            name: "LossesTests", dependencies: [losses, nn, tensor], path: "Packages/Losses/Tests/LossesTests",
+            exclude: ["Fixtures"]),
         .testTarget(
-            name: "SegmentationTests", dependencies: [segmentation, starSegmentation, metrics, io, nn, tensor],
-            path: "Tests/SegmentationTests", exclude: ["Fixtures"]),
-        .testTarget(name: "MetricsTests", dependencies: [metrics, io], path: "Tests/MetricsTests", exclude: ["Fixtures"]),
+            name: "MicroscopyIOTests", dependencies: [io], path: "Packages/MicroscopyIO/Tests/MicroscopyIOTests",
+            exclude: ["Fixtures"]),
         .testTarget(
-            name: "CycleGANTests", dependencies: [cycleGAN, saliencyTraining, losses, nn, tensor, io, segmentation, metrics],
-            path: "Tests/CycleGANTests"),
+            name: "ToolSupportTests", dependencies: [toolSupport], path: "Packages/ToolSupport/Tests/ToolSupportTests"),
+        .testTarget(name: "SynthesisTests", dependencies: [synthesis], path: "Packages/Synthesis/Tests/SynthesisTests"),
+        // Here the suite also compiles StarToolTests.swift, which runs the built sn-segment (and so needs
+        // MicroscopyIO); the Segmentation package excludes that file.
+        .testTarget(
+            name: "SegmentationTests", dependencies: [segmentation, starSegmentation, metrics, imageCore, io, nn, tensor],
+            path: "Packages/Segmentation/Tests/SegmentationTests", exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MetricsTests", dependencies: [metrics, imageCore], path: "Packages/Metrics/Tests/MetricsTests",
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "CycleGANTests", dependencies: [cycleGAN, saliencyTraining, losses, nn, tensor, io, segmentation],
+            path: "Packages/CycleGAN/Tests/CycleGANTests"),
 
         .testTarget(name: "NuclearScaleTests", dependencies: [nuclearScale], path: "Packages/NuclearScale/Tests/NuclearScaleTests"),
 

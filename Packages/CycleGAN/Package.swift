@@ -35,5 +35,13 @@ let package = Package(
             .product(name: "Segmentation", package: "Segmentation"),
             .product(name: "Metrics", package: "Metrics"),
         ]),
+        .testTarget(name: "CycleGANTests", dependencies: [
+            "CycleGAN", "SaliencyTraining",
+            .product(name: "NN", package: "NN"),
+            .product(name: "TensorCore", package: "Tensor"),
+            .product(name: "Losses", package: "Losses"),
+            .product(name: "MicroscopyIO", package: "MicroscopyIO"),
+            .product(name: "Segmentation", package: "Segmentation"),
+        ]),
     ]
 )

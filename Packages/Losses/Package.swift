@@ -17,5 +17,9 @@ let package = Package(
             .product(name: "NN", package: "NN"),
             .product(name: "TensorCore", package: "Tensor"),
         ]),
+        .testTarget(
+            name: "LossesTests",
+            dependencies: ["Losses", .product(name: "NN", package: "NN"), .product(name: "TensorCore", package: "Tensor")],
+            exclude: ["Fixtures"]),
     ]
 )

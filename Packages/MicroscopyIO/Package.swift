@@ -1,12 +1,16 @@
 // swift-tools-version:5.10
-// MicroscopyIO: TIFF (incl. OME-TIFF and ImageJ hyperstacks) and PNG reading and writing,
-// instance label images, and percentile intensity normalization.
+// MicroscopyIO: TIFF (incl. OME-TIFF and ImageJ hyperstacks) and PNG reading and writing of instance
+// label images and intensity planes; atomic writes. The image value types themselves (and percentile
+// intensity normalization) are ImageCore's, re-exported, so `import MicroscopyIO` provides them too.
 import PackageDescription
 
 let package = Package(
     name: "MicroscopyIO",
     products: [
         .library(name: "MicroscopyIO", targets: ["MicroscopyIO"]),
+    ],
+    dependencies: [
+        .package(path: "../ImageCore"),
     ],
     targets: [
         // System library shim for Debian's libtiff-dev.
@@ -22,6 +26,9 @@ let package = Package(
             name: "_CPNG",
             path: "Sources/_CPNG",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
-        .target(name: "MicroscopyIO", dependencies: ["_CTIFF", "_CTIFFSupport", "_CPNG"]),
+        .target(
+            name: "MicroscopyIO",
+            dependencies: ["_CTIFF", "_CTIFFSupport", "_CPNG", .product(name: "ImageCore", package: "ImageCore")]),
+        .testTarget(name: "MicroscopyIOTests", dependencies: ["MicroscopyIO"], exclude: ["Fixtures"]),
     ]
 )

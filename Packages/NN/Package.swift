@@ -12,5 +12,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "NN", dependencies: [.product(name: "TensorCore", package: "Tensor")]),
+        .testTarget(
+            name: "NNTests", dependencies: ["NN", .product(name: "TensorCore", package: "Tensor")], exclude: ["Fixtures"]),
     ]
 )

@@ -2,7 +2,7 @@
 // Segmentation: fixed-parameter nuclei segmentation of fluorescence images: global Otsu and local-mean
 // adaptive thresholds, connected-component labelling (4/8), hole filling and small-object removal
 // (module `Segmentation`, pure Swift on plain arrays), and the star-convex polygon segmenter in the manner
-// of StarDist (module `StarSegmentation`, a U-Net on NN).
+// of StarDist (module `StarSegmentation`, a U-Net on NN). Images are ImageCore's value types: no image codec.
 import PackageDescription
 
 let package = Package(
@@ -12,24 +12,36 @@ let package = Package(
         .library(name: "StarSegmentation", targets: ["StarSegmentation"]),
     ],
     dependencies: [
-        .package(path: "../MicroscopyIO"),
+        .package(path: "../ImageCore"),
         .package(path: "../Tensor"),
         .package(path: "../NN"),
         .package(path: "../Metrics"),
         .package(path: "../NuclearScale"),
     ],
     targets: [
-        .target(name: "Segmentation", dependencies: [.product(name: "MicroscopyIO", package: "MicroscopyIO")]),
+        .target(name: "Segmentation", dependencies: [.product(name: "ImageCore", package: "ImageCore")]),
         // The star-convex polygon segmenter (StarDist-style U-Net on NN); Segmentation itself stays pure.
         .target(
             name: "StarSegmentation",
             dependencies: [
                 "Segmentation",
-                .product(name: "MicroscopyIO", package: "MicroscopyIO"),
+                .product(name: "ImageCore", package: "ImageCore"),
                 .product(name: "TensorCore", package: "Tensor"),
                 .product(name: "NN", package: "NN"),
                 .product(name: "Metrics", package: "Metrics"),
                 .product(name: "NuclearScale", package: "NuclearScale"),
             ]),
+        // StarToolTests.swift runs the built `sn-segment`, a tool of the root package, and reads and writes
+        // TIFF: it is compiled and run by the root package's SegmentationTests target (scripts/test.sh) only.
+        .testTarget(
+            name: "SegmentationTests",
+            dependencies: [
+                "Segmentation", "StarSegmentation",
+                .product(name: "ImageCore", package: "ImageCore"),
+                .product(name: "Metrics", package: "Metrics"),
+                .product(name: "TensorCore", package: "Tensor"),
+                .product(name: "NN", package: "NN"),
+            ],
+            exclude: ["Fixtures", "StarToolTests.swift"]),
     ]
 )

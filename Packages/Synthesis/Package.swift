@@ -15,5 +15,6 @@ let package = Package(
     ],
     targets: [
         .target(name: "Synthesis", dependencies: [.product(name: "Metrics", package: "Metrics")]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis"]),
     ]
 )

@@ -11,5 +11,6 @@ let package = Package(
         // System library shim for Debian's libopenblas-dev (cblas.h, libopenblas.so).
         .systemLibrary(name: "_CBLAS", path: "Sources/_CBLAS"),
         .target(name: "TensorCore", dependencies: ["_CBLAS"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
     ]
 )

@@ -13,5 +13,6 @@ let package = Package(
     ],
     targets: [
         .target(name: "ToolSupport", dependencies: [.product(name: "NuclearScale", package: "NuclearScale")]),
+        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
     ]
 )

@@ -3,7 +3,7 @@ import MicroscopyIO
 import TensorCore
 
 /// One image plane normalized for the networks: per-image percentiles → [−1, 1]
-/// (``MicroscopyIO/IntensityNormalization``: the low percentile maps to −1, the high one to 1, no clipping).
+/// (``ImageCore/IntensityNormalization``: the low percentile maps to −1, the high one to 1, no clipping).
 public struct NormalizedSlice: Sendable {
     /// Where it came from: the file, and for stacks ` [z Z, t T]`.
     public var origin: String

@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// One matched (true positive) pair of objects.
 public struct MatchedPair: Sendable, Equatable, Codable {

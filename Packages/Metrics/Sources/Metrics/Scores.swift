@@ -1,5 +1,5 @@
 import Foundation
-import MicroscopyIO
+import ImageCore
 
 /// Per-image and per-dataset scores of a segmentation (the paper's Table 2 statistics).
 public enum Scores {

@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// A foreground/background image: `height` rows × `width` columns, row-major like ``ImagePlane``
 /// (the pixel at row y, column x is `pixels[y * width + x]`). One byte per pixel: 0 = background,

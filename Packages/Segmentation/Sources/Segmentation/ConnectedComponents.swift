@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// Connected-component labelling of a binary mask into instance labels.
 ///

@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// The adaptive (local) threshold: a pixel is foreground when it is brighter than the **mean of its
 /// block × block neighbourhood** plus a margin.

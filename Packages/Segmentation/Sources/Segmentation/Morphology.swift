@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// Post-processing of masks and label images.
 public enum Morphology {

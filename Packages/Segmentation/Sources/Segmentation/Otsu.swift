@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// Otsu's global threshold (Otsu 1979): the non-parametric threshold that maximises the between-class
 /// variance of the image histogram.

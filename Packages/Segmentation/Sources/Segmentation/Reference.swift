@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// Slow, obviously correct twins of the fast kernels of this module; the tests check that both agree.
 /// Do not use them in tools: they are much slower.

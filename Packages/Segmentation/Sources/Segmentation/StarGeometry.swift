@@ -1,5 +1,5 @@
 import Foundation
-import MicroscopyIO
+import ImageCore
 
 /// The geometry of star-convex polygon segmentation (StarDist, Schmidt et al. 2018): targets computed from
 /// label images, polygons from predicted distances, polygon rasterization.

@@ -1,4 +1,4 @@
-import MicroscopyIO
+import ImageCore
 
 /// Which threshold separates nuclei from background.
 public enum ThresholdMethod: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
+import ImageCore
 import Metrics
-import MicroscopyIO
 import NN
 import NuclearScale
 import Segmentation

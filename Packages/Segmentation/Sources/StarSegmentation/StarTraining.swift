@@ -1,5 +1,5 @@
 import Foundation
-import MicroscopyIO
+import ImageCore
 import NN
 import Segmentation
 import TensorCore

@@ -1,0 +1,149 @@
+import Foundation
+import Metrics
+import ImageCore
+import NN
+import Testing
+import TensorCore
+@testable import Segmentation
+@testable import StarSegmentation
+
+/// Discs (some touching) with their labels and a noisy image: bright discs on a dim background.
+func discScene(width: Int, height: Int, seed: UInt64, count: Int) -> (ImagePlane, LabelImage) {
+    var rng = TestRandom(state: seed)
+    var labels = LabelImage(width: width, height: height)
+    var placed = 0
+    for _ in 0..<(count * 20) where placed < count {
+        let r = 4 + rng.uniform() * 4
+        let cy = r + rng.uniform() * (Double(height) - 2 * r), cx = r + rng.uniform() * (Double(width) - 2 * r)
+        var pixels: [Int] = []
+        var free = true
+        for y in 0..<height {
+            for x in 0..<width where (Double(y) - cy) * (Double(y) - cy) + (Double(x) - cx) * (Double(x) - cx) <= r * r {
+                if labels.labels[y * width + x] != 0 { free = false }
+                pixels.append(y * width + x)
+            }
+        }
+        guard free else { continue }
+        placed += 1
+        for p in pixels { labels.labels[p] = UInt32(placed) }
+    }
+    var image = ImagePlane(width: width, height: height, repeating: 0, sampleType: .uint16)
+    for i in image.pixels.indices {
+        image.pixels[i] = (labels.labels[i] != 0 ? 900 : 200) + Float((rng.uniform() - 0.5) * 160)
+    }
+    return (image, labels)
+}
+
+@Suite struct StarLossTests {
+    /// Central differences of the loss against the analytic gradient (distances kept away from the L1 kink).
+    @Test func gradientMatchesFiniteDifferences() {
+        let (n, rays, h, w) = (2, 3, 3, 4)
+        var rng = TestRandom(state: 9)
+        var out = (0..<(n * (1 + rays) * h * w)).map { _ in Float(rng.uniform() * 4 - 2) }
+        let p = Tensor(shape: [n, 1, h, w], scalars: (0..<(n * h * w)).map { _ in rng.uniform() < 0.3 ? 0 : Float(rng.uniform()) })
+        let d = Tensor(shape: [n, rays, h, w], scalars: (0..<(n * rays * h * w)).map { _ in Float(rng.uniform() * 3) })
+        // Keep |d̂ − d| ≥ 0.05 so that ± h never crosses the kink.
+        for b in 0..<n { for k in 0..<rays { for i in 0..<(h * w) {
+            let o = (b * (1 + rays) + 1 + k) * h * w + i, t = d.scalars[(b * rays + k) * h * w + i]
+            if abs(out[o] - t) < 0.05 { out[o] = t + 0.1 }
+        } } }
+        let parameter = Parameter(name: "y", value: Tensor(shape: [n, 1 + rays, h, w], scalars: out))
+        let tape = Tape()
+        let loss = starLoss(tape.parameter(parameter), probability: p, distances: d, distanceWeight: 0.7)
+        tape.backward(from: loss)
+        let analytic = parameter.gradient.scalars
+        let step: Float = 1e-2
+        for i in out.indices {
+            var plus = out, minus = out
+            plus[i] += step; minus[i] -= step
+            let lp = starLoss(Variable(Tensor(shape: parameter.shape, scalars: plus)), probability: p, distances: d, distanceWeight: 0.7).value.scalars[0]
+            let lm = starLoss(Variable(Tensor(shape: parameter.shape, scalars: minus)), probability: p, distances: d, distanceWeight: 0.7).value.scalars[0]
+            let numeric = Double(lp - lm) / Double(2 * step)
+            #expect(abs(numeric - Double(analytic[i])) <= 2e-4 + 1e-2 * abs(Double(analytic[i])), "element \(i): \(numeric) vs \(analytic[i])")
+        }
+    }
+}
+
+@Suite struct StarModelTests {
+    /// Perfect network outputs (the training targets themselves) give back the truth: candidates → NMS →
+    /// rasterization is a round trip on touching objects.
+    @Test func targetsRoundTripThroughNMS() throws {
+        let (_, truth) = discScene(width: 64, height: 56, seed: 4, count: 7)
+        let p = StarGeometry.probabilityTarget(truth)
+        let d = StarGeometry.distances(truth, rays: 32)
+        let labels = StarModel.labels(probability: p, distances: d, width: 64, height: 56, rays: 32,
+                                      thresholds: StarThresholds(probability: 0.5, overlap: 0.4))
+        let m = try InstanceMatching.match(prediction: labels, truth: truth)
+        #expect(m.nTrue == 7 && m.tp == 7 && m.fp == 0, "\(m)")
+        #expect(m.meanMatchedIoU > 0.85)
+    }
+
+    @Test func outputShapeAndTiling() {
+        let network = StarUNet(StarConfiguration(depth: 2, baseFilters: 4, rays: 8, featuresAfterUNet: 8), seed: 3)
+        #expect(network(Tensor(shape: [2, 1, 16, 20], repeating: 0.5)).shape == [2, 9, 16, 20])
+        var model = StarModel(network: network)
+        let (image, _) = discScene(width: 96, height: 80, seed: 2, count: 5)
+        model.tileSize = 10_000
+        let whole = model.outputs(image)
+        model.tileSize = 32
+        model.tileOverlap = 24
+        let tiled = model.outputs(image)
+        var worst: Float = 0
+        for i in whole.probability.indices { worst = max(worst, abs(whole.probability[i] - tiled.probability[i])) }
+        for i in whole.distances.indices { worst = max(worst, abs(whole.distances[i] - tiled.distances[i])) }
+        #expect(worst < 1e-4, "tiled and whole-image predictions differ by \(worst)")
+        // Sizes that are not multiples of 2^depth are mirror-padded.
+        let odd = model.outputs(ImagePlane(width: 37, height: 29, repeating: 3, sampleType: .uint16))
+        #expect(odd.probability.count == 37 * 29 && odd.distances.count == 8 * 37 * 29)
+    }
+
+    @Test func modelFileRoundTrip() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("star-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var model = StarModel(network: StarUNet(StarConfiguration(depth: 2, baseFilters: 4, rays: 8, featuresAfterUNet: 0), seed: 5),
+                              thresholds: StarThresholds(probability: 0.625, overlap: 0.3))
+        model.training = ["steps": "12"]
+        let path = dir.appendingPathComponent("m.safetensors").path
+        try model.save(to: path)
+        let loaded = try StarModel.load(from: path)
+        #expect(loaded.configuration == model.configuration)
+        #expect(loaded.thresholds == model.thresholds)
+        #expect(loaded.training == ["steps": "12"])
+        let (image, _) = discScene(width: 32, height: 32, seed: 1, count: 2)
+        #expect(loaded.outputs(image).probability == model.outputs(image).probability)
+        // A file of another architecture is refused, naming the file.
+        let other = dir.appendingPathComponent("other.safetensors").path
+        try Checkpoint.save([Parameter(name: "w", value: Tensor(shape: [1], repeating: 1))],
+                            metadata: ModelMetadata(architecture: "cyclegan-resnet9"), to: other)
+        #expect(throws: CheckpointError.self) { try StarModel.load(from: other) }
+        do { _ = try StarModel.load(from: other) } catch { #expect("\(error)".hasPrefix(other + ": ")) }
+    }
+
+    /// A tiny model (depth 2, 8 filters, 16 rays; 400 steps of 4 crops of 48²) learns to segment discs in seconds: the loss falls
+    /// and, with thresholds chosen on validation images, it finds the discs of unseen images.
+    @Test func tinyModelTrains() throws {
+        let configuration = StarConfiguration(depth: 2, baseFilters: 8, rays: 16, featuresAfterUNet: 0)
+        let train = (0..<8).map { discScene(width: 48, height: 48, seed: 100 + UInt64($0), count: 4) }
+        let examples = train.map { StarExample(image: $0.0, labels: $0.1, rays: 16) }
+        var settings = StarTrainingSettings()
+        settings.steps = 400
+        settings.batchSize = 4
+        settings.patchSize = 48
+        settings.learningRate = 3e-3
+        settings.seed = 7
+        var trainer = StarTrainer(network: StarUNet(configuration, seed: 11), settings: settings, examples: examples)
+        var losses: [Float] = []
+        for _ in 0..<settings.steps { losses.append(trainer.step(examples)) }
+        let first = losses.prefix(10).reduce(0, +) / 10, last = losses.suffix(10).reduce(0, +) / 10
+        #expect(last < 0.6 * first, "loss \(first) → \(last)")
+        var model = StarModel(network: trainer.network)
+        let validation = (0..<3).map { discScene(width: 48, height: 48, seed: 200 + UInt64($0), count: 4) }
+        let best = model.optimizeThresholds(validation)
+        let test = (0..<4).map { discScene(width: 48, height: 48, seed: 300 + UInt64($0), count: 4) }
+        var f1 = 0.0
+        for (image, truth) in test { f1 += try InstanceMatching.match(prediction: model.segment(image), truth: truth).f1 }
+        f1 /= Double(test.count)
+        #expect(f1 > 0.8, "test F1 \(f1) (validation F1 \(best.f1) at \(best.thresholds); loss \(first) → \(last))")
+    }
+}
