@@ -51,15 +51,15 @@ let package = Package(
         .executableTarget(name: "sn-convert", dependencies: [io, nuclearScale, toolSupport], path: "Tools/sn-convert"),
         .executableTarget(name: "sn-synth", dependencies: [synthesis, io, toolSupport], path: "Tools/sn-synth"),
         .executableTarget(
-            name: "sn-segment", dependencies: [segmentation, starSegmentation, tensor, io, toolSupport],
+            name: "sn-segment", dependencies: [segmentation, starSegmentation, nuclearScale, tensor, io, toolSupport],
             path: "Tools/sn-segment"),
-        .executableTarget(name: "sn-score", dependencies: [metrics, io, toolSupport], path: "Tools/sn-score"),
+        .executableTarget(name: "sn-score", dependencies: [metrics, nuclearScale, io, toolSupport], path: "Tools/sn-score"),
         .executableTarget(
-            name: "sn-train-star", dependencies: [starSegmentation, tensor, io, toolSupport], path: "Tools/sn-train-star"),
+            name: "sn-train-star", dependencies: [starSegmentation, nuclearScale, tensor, io, toolSupport], path: "Tools/sn-train-star"),
         .executableTarget(
-            name: "sn-train", dependencies: [saliencyTraining, cycleGAN, losses, nn, tensor, io, toolSupport],
+            name: "sn-train", dependencies: [saliencyTraining, cycleGAN, losses, nn, nuclearScale, tensor, io, toolSupport],
             path: "Tools/sn-train"),
-        .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, nn, tensor, io, toolSupport], path: "Tools/sn-enhance"),
+        .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, nn, nuclearScale, tensor, io, toolSupport], path: "Tools/sn-enhance"),
 
         .executableTarget(name: "sn-model", dependencies: [nn, toolSupport], path: "Tools/sn-model"),
         .executableTarget(name: "sn-diameter", dependencies: [nuclearScale, io, toolSupport], path: "Tools/sn-diameter"),
@@ -81,7 +81,7 @@ let package = Package(
         // Here the suite also compiles StarToolTests.swift, which runs the built sn-segment (and so needs
         // MicroscopyIO); the Segmentation package excludes that file.
         .testTarget(
-            name: "SegmentationTests", dependencies: [segmentation, starSegmentation, metrics, imageCore, io, nn, tensor],
+            name: "SegmentationTests", dependencies: [segmentation, starSegmentation, metrics, imageCore, io, nn, nuclearScale, tensor],
             path: "Packages/Segmentation/Tests/SegmentationTests", exclude: ["Fixtures"]),
         .testTarget(
             name: "MetricsTests", dependencies: [metrics, imageCore], path: "Packages/Metrics/Tests/MetricsTests",

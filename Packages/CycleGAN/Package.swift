@@ -19,6 +19,7 @@ let package = Package(
         .package(path: "../MicroscopyIO"),
         .package(path: "../Segmentation"),
         .package(path: "../Metrics"),
+        .package(path: "../NuclearScale"),
     ],
     targets: [
         .target(name: "CycleGAN", dependencies: [
@@ -34,6 +35,7 @@ let package = Package(
             .product(name: "MicroscopyIO", package: "MicroscopyIO"),
             .product(name: "Segmentation", package: "Segmentation"),
             .product(name: "Metrics", package: "Metrics"),
+            .product(name: "NuclearScale", package: "NuclearScale"),
         ]),
         .testTarget(name: "CycleGANTests", dependencies: [
             "CycleGAN", "SaliencyTraining",

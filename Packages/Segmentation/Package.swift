@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "Metrics", package: "Metrics"),
                 .product(name: "TensorCore", package: "Tensor"),
                 .product(name: "NN", package: "NN"),
+                .product(name: "NuclearScale", package: "NuclearScale"),
             ],
             exclude: ["Fixtures", "StarToolTests.swift"]),
     ]

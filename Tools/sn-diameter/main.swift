@@ -39,6 +39,7 @@ var spec = CommandSpec(
     """)
 let labelsKey = spec.flag("labels", help: "Inputs are instance label images: print their median equivalent diameter.")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
+let timeKey = spec.flag("time", help: "Add a column 'seconds': the estimation's wall time (reading excluded).")
 let levelsKey = spec.flag("levels", help: "Print each smoothing level's measurement instead (name, sigma_px, objects, median_px).")
 
 let args = spec.parseOrExit()
@@ -58,7 +59,8 @@ func row(_ name: String, _ diameter: Double?, _ count: Int, _ status: String) ->
     return "\(name)\t\(d)\t\(count)\t\(status)"
 }
 
-writeStdout(args[levelsKey] ? "name\tsigma_px\tobjects\tmedian_px\n" : "name\tdiameter_px\tobjects\tstatus\n")
+writeStdout(args[levelsKey] ? "name\tsigma_px\tobjects\tmedian_px\n"
+            : "name\tdiameter_px\tobjects\tstatus" + (args[timeKey] ? "\tseconds\n" : "\n"))
 var batch = Batch(tool: spec.name)
 var pooled: [Double] = [], estimates: [Double] = []
 for input in inputs {
@@ -92,13 +94,17 @@ for input in inputs {
                 String(format: "%@\t%.2f\t%d\t%@", input, l.sigma, l.diameters.count, middle(l.diameters).map { String(format: "%.2f", $0) } ?? "")
             }
         }
+        let start = monotonicSeconds()
         let e = planes.count == 1 ? estimator.estimate(planes[0], width: w, height: h)
                                   : estimator.estimate(stack: planes, width: w, height: h)
+        let seconds = monotonicSeconds() - start
         let status = switch e.status { case .measured: "measured"; case .noContrast: "no_contrast"; case .noNuclei: "no_nuclei" }
         if let d = e.diameter { estimates.append(d) }
-        return [row(input, e.diameter, e.objectCount, status)]
+        return [row(input, e.diameter, e.objectCount, status) + (args[timeKey] ? String(format: "\t%.4f", seconds) : "")]
     }
 }
 let summary = args[labelsKey] ? pooled : estimates
-if !args[levelsKey] { writeStdout(row("summary", middle(summary), summary.count, summary.isEmpty ? "none" : "measured") + "\n") }
+if !args[levelsKey] {
+    writeStdout(row("summary", middle(summary), summary.count, summary.isEmpty ? "none" : "measured") + (args[timeKey] ? "\t\n" : "\n"))
+}
 batch.exit()

@@ -7,6 +7,7 @@
 import CycleGAN
 import MicroscopyIO
 import NN
+import NuclearScale
 import TensorCore
 import ToolSupport
 
@@ -34,6 +35,16 @@ var spec = CommandSpec(
     99.8 % by default) map to -1 and 1, G runs on the result (padded by reflection to a multiple of 4),
     and its output in (-1, 1) maps back with the same two intensities (-1 -> low, 1 -> high).
     A constant plane is written unchanged (no contrast to enhance).
+
+    Nucleus size (--diameter, docs/nuclear-scale.md): G works at the nucleus diameter of its training data
+    (stored in the model file, 11.7 px for the shipped model). Each image's (or stack's) median nucleus
+    diameter is estimated from the image ('auto', the default) or given in pixels; every plane is then
+    resampled so that its nuclei match the model's (anti-aliased when shrinking, interpolated when
+    growing; nothing is resampled within 5 %), enhanced, and resampled back onto its own grid: the output
+    has exactly the input's shape. The diameter used is printed on stderr for each input and stored in
+    the output TIFF's ImageJ description (nucleus_diameter_px=...). Where no nuclei stand out, the
+    model's own diameter is used (nothing rescaled) with a note. Check an estimate with sn-diameter, and
+    give --diameter D when it is wrong.
     --tile N runs G on N x N tiles with the whole image's instance-norm statistics: the result equals the
     whole-image pass (to ~1e-5 of the [-1, 1] range) with far less memory; --tile 0 runs whole images.
 
@@ -62,6 +73,7 @@ let rangeKey = spec.optionalOption("range", as: OutputRange.self,
 let formatKey = spec.option("format", default: OutputFormat.tif, help: "Output container (PNG: one plane, 8/16-bit).")
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 let threadsKey = spec.option("threads", default: 0, help: "Threads for the network (0 = one per core).")
+let diameterKey = spec.diameterOption()
 
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
@@ -92,6 +104,10 @@ guard channels == 1 && model.generator.options.outputChannels == 1 else {
     spec.usageExit("\(modelPath): the generator maps \(channels) channels; sn-enhance applies one-channel models")
 }
 let enhancer = Enhancer(model: model, tileSize: args[tileKey])
+let modelDiameter = model.nucleusDiameter
+if modelDiameter == nil {
+    Diagnostics(tool: spec.name).warning("\(modelPath): the model records no training.nucleus_diameter; images are enhanced at their own scale")
+}
 let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)
 var output = spec.outputDirectoryOrExit(outPath)
@@ -105,21 +121,23 @@ func maximum(_ type: SampleType) -> Float? {
     }
 }
 
-/// Enhances one plane into values of `type` on `range`'s scale.
-func enhance(_ plane: ImagePlane, as type: SampleType, range: OutputRange) -> ImagePlane {
+/// Enhances one plane into values of `type` on `range`'s scale, at the model's nucleus scale (`mapping`).
+func enhance(_ plane: ImagePlane, as type: SampleType, range: OutputRange, mapping: ScaleMapping) -> ImagePlane {
     let p = enhancer.percentiles
     let bounds = IntensityNormalization.percentiles(of: plane.pixels, low: p.low, high: p.high)
+    let scaled = mapping.toModel(plane.pixels, width: plane.width, height: plane.height)
     var values: [Float]
     switch range {
     case .input:
-        values = enhancer.enhance(plane.pixels, width: plane.width, height: plane.height, low: bounds.low, high: bounds.high,
+        values = enhancer.enhance(scaled.pixels, width: scaled.width, height: scaled.height, low: bounds.low, high: bounds.high,
                                   clampedTo: maximum(type).map { 0...$0 })
     case .normalized:
-        values = enhancer.enhance(plane.pixels, width: plane.width, height: plane.height, low: bounds.low, high: bounds.high,
+        values = enhancer.enhance(scaled.pixels, width: scaled.width, height: scaled.height, low: bounds.low, high: bounds.high,
                                   scale: .normalized, clampedTo: -1...1)
-        if let top = maximum(type) {
-            for i in values.indices { values[i] = (values[i] + 1) * (top / 2) }
-        }
+    }
+    values = mapping.fromModel(values, scaledWidth: scaled.width, scaledHeight: scaled.height, width: plane.width, height: plane.height)
+    if range == .normalized, let top = maximum(type) {
+        for i in values.indices { values[i] = (values[i] + 1) * (top / 2) }
     }
     return ImagePlane(width: plane.width, height: plane.height, pixels: values, sampleType: type)
 }
@@ -156,19 +174,32 @@ func enhanceFile(_ input: String) throws -> [String] {
     let range = args[rangeKey] ?? (holds(type, sourceType) ? .input : .normalized)
     let destination = try output.destination(for: input, newExtension: format.rawValue)
     // T outer, Z inner: the order of an ImageJ hyperstack with one channel.
+    var inputs: [ImagePlane] = []
+    for t in 0..<dims.sizeT {
+        for z in 0..<dims.sizeZ { inputs.append(try file.plane(channel: channel, z: z, t: t)) }
+    }
+    // Without a model diameter there is nothing to bring the image to: it is enhanced at its own scale.
+    var resolved: ResolvedDiameter? = nil
+    var mapping = ScaleMapping(imageDiameter: 1, modelDiameter: 1)
+    if let modelDiameter {
+        let r = ResolvedDiameter.resolve(args[diameterKey], planes: inputs.map(\.pixels), width: inputs[0].width,
+                                         height: inputs[0].height, fallback: modelDiameter)
+        Diagnostics(tool: spec.name).note("\(input): " + r.summary(modelDiameter: modelDiameter))
+        mapping = ScaleMapping(imageDiameter: r.diameter, modelDiameter: modelDiameter)
+        resolved = r
+    }
     var planes: [ImagePlane] = []
     var planeProgress = progress == nil && planeCount > 1 ? ProgressReporter(label: "\(spec.name) \(PathName.fileName(input))", total: planeCount) : nil
-    for t in 0..<dims.sizeT {
-        for z in 0..<dims.sizeZ {
-            planes.append(enhance(try file.plane(channel: channel, z: z, t: t), as: type, range: range))
-            planeProgress?.update(completed: planes.count)
-        }
+    for plane in inputs {
+        planes.append(enhance(plane, as: type, range: range, mapping: mapping))
+        planeProgress?.update(completed: planes.count)
     }
     planeProgress?.finish()
     switch format {
     case .tif:
         let layout: HyperstackLayout? = planes.count > 1 ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
-        try writeTIFF(planes, to: destination, sampleType: type, compression: compression, layout: layout)
+        try writeTIFF(planes, to: destination, sampleType: type, compression: compression, layout: layout,
+                      annotations: resolved?.annotations(modelDiameter: modelDiameter) ?? [])
     case .png:
         guard type != .float32 else {
             throw ToolError("\(input): the image holds float32 samples; PNG needs --type uint8 or uint16")

@@ -3,6 +3,7 @@
 import Foundation
 import Metrics
 import MicroscopyIO
+import NuclearScale
 import ToolSupport
 
 var spec = CommandSpec(
@@ -21,6 +22,9 @@ var spec = CommandSpec(
     the number of pairs with IoU >= --threshold and then their summed IoU (as stardist.matching);
     precision, recall, f1, accuracy = TP/(TP+FP+FN), mean_matched_iou (over TP), panoptic_quality; every
     ratio is 0 when TP = 0. snr = (max inside the truth's nuclei - mean background) / std background.
+    With --diameters: truth_diameter_px and pred_diameter_px, the median equivalent diameter 2*sqrt(area/pi)
+    of the truth's and the prediction's objects, and with --images estimated_diameter_px, the image's
+    nucleus diameter as --diameter auto estimates it (docs/nuclear-scale.md); medians in the summary.
     Summary row: iou = geometric mean of the per-image IoUs (an IoU of 0 counts as 1e-6), f1 = mean F1,
     snr = median SNR; counts are totals; the other ratios are means over the images. With --json, the
     same as one JSON object instead.
@@ -37,6 +41,7 @@ let truthKey = spec.optionalOption("truth", as: String.self, help: "Folder of gr
 let imagesKey = spec.optionalOption("images", as: String.self, help: "Folder of the intensity images: adds the SNR column.")
 let thresholdKey = spec.option("threshold", default: 0.5, help: "IoU threshold of a match, in (0, 1].")
 let jsonKey = spec.flag("json", help: "Print JSON instead of TSV.")
+let diametersKey = spec.flag("diameters", help: "Add nucleus diameter columns: truth_diameter_px, pred_diameter_px (medians of the objects' equivalent diameters) and, with --images, estimated_diameter_px (sn-diameter's estimate).")
 
 let args = spec.parseOrExit()
 guard let truthDir = args[truthKey] else { spec.usageExit("--truth DIR is required") }
@@ -79,6 +84,7 @@ struct Row: Codable {
     var precision: Double, recall: Double, f1: Double, accuracy: Double
     var mean_matched_iou: Double, panoptic_quality: Double
     var snr: Double?
+    var truth_diameter_px: Double?, pred_diameter_px: Double?, estimated_diameter_px: Double?
 }
 
 func score(_ input: String) throws -> Row {
@@ -91,6 +97,7 @@ func score(_ input: String) throws -> Row {
     let iou = try Scores.foregroundIoU(prediction: prediction, truth: truth)
     let m = try InstanceMatching.match(prediction: prediction, truth: truth, threshold: threshold)
     var snr: Double? = nil
+    var estimated: Double? = nil
     if let imagesDir = args[imagesKey] {
         let imagePath = try partner(of: input, in: imagesDir, role: "image")
         let file = try ImageFile(path: imagePath)
@@ -102,10 +109,14 @@ func score(_ input: String) throws -> Row {
             throw ToolError("\(imagePath): image is \(image.width) x \(image.height) px but truth \(truthPath) is \(truth.width) x \(truth.height) px")
         }
         snr = try Scores.signalToNoise(image: image, truth: truth)
+        if args[diametersKey] { estimated = DiameterEstimator().estimate(image.pixels, width: image.width, height: image.height).diameter }
     }
+    let diameters = args[diametersKey]
     return Row(name: PathName.fileName(input), iou: iou, n_true: m.nTrue, n_pred: m.nPred, tp: m.tp, fp: m.fp, fn: m.fn,
                precision: m.precision, recall: m.recall, f1: m.f1, accuracy: m.accuracy,
-               mean_matched_iou: m.meanMatchedIoU, panoptic_quality: m.panopticQuality, snr: snr)
+               mean_matched_iou: m.meanMatchedIoU, panoptic_quality: m.panopticQuality, snr: snr,
+               truth_diameter_px: diameters ? MaskDiameter.median([truth.labels]) : nil,
+               pred_diameter_px: diameters ? MaskDiameter.median([prediction.labels]) : nil, estimated_diameter_px: estimated)
 }
 
 var rows: [Row] = []
@@ -125,6 +136,7 @@ struct Summary: Codable {
     var n_true: Int, n_pred: Int, tp: Int, fp: Int, fn: Int
     var mean_precision: Double?, mean_recall: Double?, mean_accuracy: Double?
     var mean_matched_iou: Double?, mean_panoptic_quality: Double?
+    var median_truth_diameter_px: Double?, median_pred_diameter_px: Double?, median_estimated_diameter_px: Double?
 }
 let summary = Summary(
     images: rows.count,
@@ -135,7 +147,10 @@ let summary = Summary(
     tp: rows.reduce(0) { $0 + $1.tp }, fp: rows.reduce(0) { $0 + $1.fp }, fn: rows.reduce(0) { $0 + $1.fn },
     mean_precision: Scores.mean(rows.map(\.precision)), mean_recall: Scores.mean(rows.map(\.recall)),
     mean_accuracy: Scores.mean(rows.map(\.accuracy)), mean_matched_iou: Scores.mean(rows.map(\.mean_matched_iou)),
-    mean_panoptic_quality: Scores.mean(rows.map(\.panoptic_quality)))
+    mean_panoptic_quality: Scores.mean(rows.map(\.panoptic_quality)),
+    median_truth_diameter_px: Scores.median(rows.compactMap(\.truth_diameter_px)),
+    median_pred_diameter_px: Scores.median(rows.compactMap(\.pred_diameter_px)),
+    median_estimated_diameter_px: Scores.median(rows.compactMap(\.estimated_diameter_px)))
 
 struct Report: Codable {
     var threshold: Double
@@ -160,17 +175,24 @@ if args[jsonKey] {
     var header = ["name", "iou", "n_true", "n_pred", "tp", "fp", "fn", "precision", "recall", "f1", "accuracy",
                   "mean_matched_iou", "panoptic_quality"]
     if withSNR { header.append("snr") }
+    let withDiameters = args[diametersKey]
+    if withDiameters { header += ["truth_diameter_px", "pred_diameter_px"] + (withSNR ? ["estimated_diameter_px"] : []) }
     var text = header.joined(separator: "\t") + "\n"
     for r in rows {
         var cells = [r.name, f(r.iou), "\(r.n_true)", "\(r.n_pred)", "\(r.tp)", "\(r.fp)", "\(r.fn)", f(r.precision),
                      f(r.recall), f(r.f1), f(r.accuracy), f(r.mean_matched_iou), f(r.panoptic_quality)]
         if withSNR { cells.append(f(r.snr)) }
+        if withDiameters { cells += [f(r.truth_diameter_px), f(r.pred_diameter_px)] + (withSNR ? [f(r.estimated_diameter_px)] : []) }
         text += cells.joined(separator: "\t") + "\n"
     }
     var cells = ["summary", f(summary.geometric_mean_iou), "\(summary.n_true)", "\(summary.n_pred)", "\(summary.tp)",
                  "\(summary.fp)", "\(summary.fn)", f(summary.mean_precision), f(summary.mean_recall), f(summary.mean_f1),
                  f(summary.mean_accuracy), f(summary.mean_matched_iou), f(summary.mean_panoptic_quality)]
     if withSNR { cells.append(f(summary.median_snr)) }
+    if withDiameters {
+        cells += [f(summary.median_truth_diameter_px), f(summary.median_pred_diameter_px)]
+            + (withSNR ? [f(summary.median_estimated_diameter_px)] : [])
+    }
     text += cells.joined(separator: "\t") + "\n"
     writeStdout(text)
 }

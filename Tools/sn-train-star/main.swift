@@ -3,6 +3,7 @@
 // `StarTrainer`; this tool parses arguments, loads the folders and reports progress.
 import Foundation
 import MicroscopyIO
+import NuclearScale
 import StarSegmentation
 import TensorCore
 import ToolSupport
@@ -15,6 +16,10 @@ var spec = CommandSpec(
     The probability and NMS thresholds are chosen on the validation folder (mean F1 at IoU 0.5) and stored
     in the model file with the command line, the step count and the final loss. Progress goes to stderr;
     the model's path is printed on stdout.
+
+    The model file records the training nuclei's median diameter (training.nucleus_diameter): with
+    --diameter auto, the median equivalent diameter of the training masks; with --diameter D, D px.
+    sn-segment brings each image's nuclei to it (docs/nuclear-scale.md).
 
     EXIT STATUS: 0 model written, 1 training failed (reported on stderr), 2 usage error.
 
@@ -33,6 +38,7 @@ let filtersKey = spec.option("filters", default: 32, help: "Base filters.")
 let raysKey = spec.option("rays", default: 32, help: "Rays.")
 let afterKey = spec.option("after", default: 128, help: "Features of the convolution after the U-Net (0 = none).")
 let limitKey = spec.option("limit", default: 0, help: "Use at most this many images of each folder (0 = all).")
+let diameterKey = spec.diameterOption(of: "the training images' nuclei (auto: their masks' median equivalent diameter)")
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
 BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
@@ -50,6 +56,18 @@ do {
                                           featuresAfterUNet: args[afterKey])
     let trainPairs = try pairs(train), validationPairs = try pairs(validation)
     writeStderr("sn-train-star: \(trainPairs.count) training, \(validationPairs.count) validation images; computing targets\n")
+    // The model's nucleus diameter: given, or the training masks' median equivalent diameter.
+    var diameter: Double
+    switch args[diameterKey] {
+    case .fixed(let d): diameter = d
+    case .auto:
+        guard let d = MaskDiameter.median(trainPairs.map(\.1.labels)) else {
+            throw ToolError("\(train)/masks: no labelled nucleus to measure the diameter; give --diameter D")
+        }
+        diameter = d
+    }
+    writeStderr(String(format: "sn-train-star: nucleus diameter %.2f px (%@)\n", diameter,
+                       args[diameterKey] == .auto ? "the training masks' median" : "given"))
     let examples = trainPairs.map { StarExample(image: $0.0, labels: $0.1, rays: configuration.rays) }
     var settings = StarTrainingSettings()
     settings.steps = args[stepsKey]; settings.batchSize = args[batchKey]; settings.patchSize = args[patchKey]
@@ -71,6 +89,7 @@ do {
                       "training_seconds": String(format: "%.0f", monotonicSeconds() - start),
                       "validation_f1_iou0.5": String(format: "%.4f", best.f1),
                       "train_images": String(trainPairs.count), "validation_images": String(validationPairs.count)]
+    model.nucleusDiameter = diameter
     try model.save(to: out)
     writeStderr("sn-train-star: validation F1 \(String(format: "%.4f", best.f1)) at probability \(best.thresholds.probability), NMS \(best.thresholds.overlap)\n")
     writeStdout(out + "\n")

@@ -8,6 +8,7 @@ import CycleGAN
 import Foundation
 import Losses
 import NN
+import NuclearScale
 import SaliencyTraining
 import TensorCore
 import ToolSupport
@@ -47,6 +48,13 @@ var spec = CommandSpec(
     (the epoch with the best validation score: Otsu IoU minus count errors on --validation, an sn-synth
     source-style folder with masks; without --validation, the last epoch). best-generator.safetensors is the
     model for sn-enhance. All are written atomically. The best generator's path is printed on stdout.
+
+    Nucleus size (docs/nuclear-scale.md): G and F work at the target images' median nucleus diameter, which
+    every model file records (training.nucleus_diameter) so that sn-enhance brings each image to it. Each
+    domain's diameter is given (--source-diameter D, --target-diameter D, px) or, with 'auto', measured:
+    from the masks where the images come with them (an sn-synth folder: images/ and masks/), else
+    estimated from up to 16 planes. Source planes are resampled to the target's diameter (anti-aliased),
+    and so is the validation folder (to its masks' diameter). Both diameters are printed at the start.
 
     Progress goes to stderr (a bar on a terminal, lines otherwise). SIGINT or SIGTERM stops after the current
     iteration and writes last.safetensors; --resume continues exactly as if never stopped.
@@ -95,6 +103,8 @@ let samplesKey = spec.option("samples", default: 3, help: "Samples per domain in
 let stopAfterKey = spec.option("stop-after", default: 0,
                                help: "Stop with a checkpoint after this many iterations in total (0 = never); resume later.")
 let threadsKey = spec.option("threads", default: 0, help: "Worker threads (0 = one per core).")
+let sourceDiameterKey = spec.diameterOption("source-diameter", of: "the source images' nuclei")
+let targetDiameterKey = spec.diameterOption("target-diameter", of: "the target images' nuclei")
 
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
@@ -150,6 +160,8 @@ options.seed = UInt64(args[seedKey])
 options.sampleCount = args[samplesKey]
 options.resume = args[resumeKey]
 options.stopAfterIterations = args[stopAfterKey]
+options.sourceDiameter = args[sourceDiameterKey]
+options.targetDiameter = args[targetDiameterKey]
 
 // SIGINT / SIGTERM: finish the current iteration, write the checkpoint, exit 3.
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
@@ -164,6 +176,8 @@ sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
 
 do {
     var training = try SaliencyNetTraining(options: options)
+    diagnostics.note("target nuclei " + training.targetDiameter.summary(modelDiameter: nil)
+                     + "; source nuclei " + training.sourceDiameter.summary(modelDiameter: training.targetDiameter.diameter))
     var progress: ProgressReporter?
     var recent: [StepLosses] = []
     let outcome = try training.run(shouldStop: { stopRequested != 0 }) { event in

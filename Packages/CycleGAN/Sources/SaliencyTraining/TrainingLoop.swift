@@ -3,6 +3,7 @@ import Foundation
 import Losses
 import MicroscopyIO
 import NN
+import NuclearScale
 import TensorCore
 
 /// Everything that defines a SaliencyNet training run (sn-train's options). Two runs with equal
@@ -34,6 +35,10 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
     public var iterationsPerEpoch: Int = 0
     /// Seed of the weights, the crops and the pools.
     public var seed: UInt64 = 1
+    /// The domains' median nucleus diameters (``DomainScale``): both are brought to the target's, which
+    /// model files record as `training.nucleus_diameter`.
+    public var sourceDiameter: DiameterSetting = .auto
+    public var targetDiameter: DiameterSetting = .auto
     /// Per-image normalization percentiles (→ −1, 1).
     public var lowPercentile: Double = 1, highPercentile: Double = 99.8
     /// Samples (rows of X and of Y) in the per-epoch PNG grid; 0 = no grid.
@@ -59,7 +64,8 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
                 "cycle_noise": "\(step.cycleNoise)", "cycle_blur": "\(step.cycleBlur)",
                 "lr": "\(step.learningRate)", "beta1": "\(step.beta1)", "beta2": "\(step.beta2)",
                 "crop": "\(cropSize)", "batch": "\(batchSize)", "epochs": "\(constantEpochs)", "decay_epochs": "\(decayEpochs)",
-                "seed": "\(seed)", "channel": "\(channel)"]
+                "seed": "\(seed)", "channel": "\(channel)",
+                "source_diameter_setting": "\(sourceDiameter)", "target_diameter_setting": "\(targetDiameter)"]
     }
 }
 
@@ -114,6 +120,8 @@ public struct SaliencyNetTraining {
     /// Best validation score so far.
     public private(set) var bestScore: Double = -.infinity
     let source: ImageDomain, target: ImageDomain
+    /// The source and target domains' nucleus diameters (the source was resampled to the target's).
+    public let sourceDiameter: ResolvedDiameter, targetDiameter: ResolvedDiameter
     let validation: [ValidationImage]
     /// Iterations per epoch and in total.
     public let iterationsPerEpoch: Int
@@ -138,12 +146,18 @@ public struct SaliencyNetTraining {
             throw TrainingError.data("batch size must be ≥ 1 and there must be at least one epoch")
         }
         self.options = options
-        source = try ImageDomain.load(files: options.sourceFiles, channel: options.channel, low: options.lowPercentile,
-                                      high: options.highPercentile, minimumSide: options.cropSize)
+        let sourceData = try ImageDomain.load(files: options.sourceFiles, channel: options.channel, low: options.lowPercentile,
+                                              high: options.highPercentile, minimumSide: 1)
         target = try ImageDomain.load(files: options.targetFiles, channel: options.channel, low: options.lowPercentile,
                                       high: options.highPercentile, minimumSide: options.cropSize)
+        let targetD = try DomainScale.resolve(options.targetDiameter, domain: target, files: options.targetFiles, name: "target")
+        let sourceD = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
+        (targetDiameter, sourceDiameter) = (targetD, sourceD)
+        source = try sourceData.rescaled(ScaleMapping(imageDiameter: sourceD.diameter, modelDiameter: targetD.diameter),
+                                         minimumSide: options.cropSize)
         validation = try options.validationFolder.map {
-            try Validation.load(folder: $0, limit: options.validationLimit, low: options.lowPercentile, high: options.highPercentile)
+            try Validation.load(folder: $0, limit: options.validationLimit, low: options.lowPercentile, high: options.highPercentile,
+                                modelDiameter: targetD.diameter)
         } ?? []
         iterationsPerEpoch = options.iterationsPerEpoch > 0
             ? options.iterationsPerEpoch : max(1, max(source.slices.count, target.slices.count) / options.batchSize)
@@ -249,6 +263,10 @@ public struct SaliencyNetTraining {
         training["best_score"] = bestScore.isFinite ? String(bestScore) : "none"
         training["source_planes"] = String(source.slices.count)
         training["target_planes"] = String(target.slices.count)
+        training[ModelMetadata.nucleusDiameterKey] = String(targetDiameter.diameter)
+        training["source_diameter"] = String(sourceDiameter.diameter)
+        training["source_diameter_from"] = sourceDiameter.source.rawValue
+        training["target_diameter_from"] = targetDiameter.source.rawValue
         for (k, v) in extra { training[k] = v }
         return ModelMetadata(architecture: SaliencyNetFile.architecture,
                              hyperparameters: SaliencyNetFile.hyperparameters(options.generator,

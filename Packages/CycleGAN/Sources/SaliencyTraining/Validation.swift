@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import MicroscopyIO
 import NN
+import NuclearScale
 import Segmentation
 import TensorCore
 
@@ -54,8 +55,11 @@ public struct ValidationScores: Sendable, Equatable {
 /// Validation of a generator on images with known nuclei.
 public enum Validation {
     /// Loads `images/NAME` and `masks/NAME` pairs of `folder` (sn-synth's layout), at most `limit` (0 = all).
+    /// With `modelDiameter`, images and masks are resampled (masks by nearest neighbour) so that the
+    /// masks' median equivalent diameter, over all loaded masks, matches it.
     /// - Throws: ``TrainingError`` naming the file.
-    public static func load(folder: String, limit: Int, low: Double = 1, high: Double = 99.8) throws -> [ValidationImage] {
+    public static func load(folder: String, limit: Int, low: Double = 1, high: Double = 99.8,
+                            modelDiameter: Double? = nil) throws -> [ValidationImage] {
         let imageFolder = (folder as NSString).appendingPathComponent("images")
         let maskFolder = (folder as NSString).appendingPathComponent("masks")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: imageFolder) else {
@@ -64,7 +68,7 @@ public enum Validation {
         var selected = names.filter { $0.hasSuffix(".tif") || $0.hasSuffix(".tiff") || $0.hasSuffix(".png") }.sorted()
         if limit > 0 { selected = Array(selected.prefix(limit)) }
         guard !selected.isEmpty else { throw TrainingError.data("\(imageFolder): no image found") }
-        return try selected.map { name in
+        let pairs: [(path: String, raw: ImagePlane, truth: LabelImage)] = try selected.map { name in
             let path = (imageFolder as NSString).appendingPathComponent(name)
             let maskPath = (maskFolder as NSString).appendingPathComponent(name)
             do {
@@ -73,6 +77,28 @@ public enum Validation {
                 guard truth.width == raw.width && truth.height == raw.height else {
                     throw TrainingError.data("\(maskPath): \(truth.width)x\(truth.height) mask for a \(raw.width)x\(raw.height) image")
                 }
+                return (path, raw, truth)
+            } catch let error as TrainingError {
+                throw error
+            } catch {
+                throw TrainingError.data("\(error)")
+            }
+        }
+        var mapping = ScaleMapping(imageDiameter: 1, modelDiameter: 1)
+        if let modelDiameter, let d = MaskDiameter.median(pairs.map(\.truth.labels)) {
+            mapping = ScaleMapping(imageDiameter: d, modelDiameter: modelDiameter)
+        }
+        return try pairs.map { pair in
+            let path = pair.path
+            var raw = pair.raw, truth = pair.truth
+            if !mapping.isIdentity {
+                let r = mapping.toModel(raw.pixels, width: raw.width, height: raw.height)
+                raw = ImagePlane(width: r.width, height: r.height, pixels: r.pixels, sampleType: .float32)
+                truth = LabelImage(width: r.width, height: r.height,
+                                   labels: Resampling.resampleLabels(truth.labels, width: truth.width, height: truth.height,
+                                                                     toWidth: r.width, toHeight: r.height))
+            }
+            do {
                 let n = IntensityNormalization.percentiles(of: raw.pixels, low: low, high: high)
                 let rawLabels = ConnectedComponents.label(raw, above: Otsu.threshold(raw))
                 return ValidationImage(path: path, raw: raw, normalized: n.apply(raw.pixels).map { $0.isFinite ? $0 : 0 },

@@ -12,10 +12,13 @@ public enum MaskDiameter {
     /// The median equivalent diameter over the objects of several label images (nil when there are none).
     /// Objects are pooled, so each nucleus counts once whatever image it is in.
     public static func median(_ labelImages: [[UInt32]]) -> Double? {
-        var all: [Double] = []
-        for labels in labelImages { all += equivalentDiameters(labels) }
-        guard !all.isEmpty else { return nil }
-        all.sort()
-        return all.count % 2 == 1 ? all[all.count / 2] : (all[all.count / 2 - 1] + all[all.count / 2]) / 2
+        median(values: labelImages.flatMap(equivalentDiameters))
+    }
+
+    /// The median of `values` (nil when empty).
+    public static func median(values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let v = values.sorted()
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 }

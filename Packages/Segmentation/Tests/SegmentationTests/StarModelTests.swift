@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import ImageCore
 import NN
+import NuclearScale
 import Testing
 import TensorCore
 @testable import Segmentation
@@ -145,5 +146,64 @@ func discScene(width: Int, height: Int, seed: UInt64, count: Int) -> (ImagePlane
         for (image, truth) in test { f1 += try InstanceMatching.match(prediction: model.segment(image), truth: truth).f1 }
         f1 /= Double(test.count)
         #expect(f1 > 0.8, "test F1 \(f1) (validation F1 \(best.f1) at \(best.thresholds); loss \(first) → \(last))")
+    }
+}
+
+/// Star prediction at another nucleus scale: polygons mapped between grids, and the diameter in model files.
+@Suite struct StarScaleTests {
+    /// One disc of radius 4 at (10, 10) of a 20 × 20 output grid, drawn on a 40 × 40 grid: centre
+    /// (20.5, 20.5), radius 8, so its area is that of a disc of radius 8 (rasterized, within 10 %).
+    @Test func polygonsAreMappedOntoTheOutputGrid() throws {
+        let (w, h, rays) = (20, 20, 16)
+        var p = [Float](repeating: 0, count: w * h)
+        var d = [Float](repeating: 0, count: rays * w * h)
+        let centre = 10 * w + 10
+        p[centre] = 0.9
+        for k in 0..<rays { d[k * w * h + centre] = 4 }
+        let t = StarThresholds(probability: 0.5, overlap: 0.4)
+        let native = StarModel.labels(probability: p, distances: d, width: w, height: h, rays: rays, thresholds: t)
+        let same = StarModel.labels(probability: p, distances: d, width: w, height: h, rays: rays, thresholds: t,
+                                    outputWidth: w, outputHeight: h)
+        #expect(native == same)
+        let big = StarModel.labels(probability: p, distances: d, width: w, height: h, rays: rays, thresholds: t,
+                                   outputWidth: 2 * w, outputHeight: 2 * h)
+        #expect(big.width == 40 && big.height == 40)
+        let area = big.labels.filter { $0 == 1 }.count
+        let expected = StarPolygon(y: 0, x: 0, distances: [Float](repeating: 8, count: rays), score: 1).area
+        #expect(abs(Double(area) - expected) / expected < 0.1, "area \(area), polygon \(expected)")
+        // Centre of mass at (20.5, 20.5).
+        var (sy, sx) = (0.0, 0.0)
+        for i in big.labels.indices where big.labels[i] == 1 { sy += Double(i / 40); sx += Double(i % 40) }
+        #expect(abs(sy / Double(area) - 20.5) < 0.3 && abs(sx / Double(area) - 20.5) < 0.3)
+    }
+
+    /// segment(_:mapping:) returns labels of the input's exact shape, and the identity mapping is segment(_:).
+    @Test func mappedSegmentationKeepsTheInputShape() {
+        let model = StarModel(network: StarUNet(StarConfiguration(depth: 2, baseFilters: 4, rays: 8, featuresAfterUNet: 0), seed: 7),
+                              thresholds: StarThresholds(probability: 0.3, overlap: 0.4))
+        let (image, _) = discScene(width: 61, height: 47, seed: 3, count: 4)
+        for factor in [0.5, 1.0, 2.7] {
+            let labels = model.segment(image, mapping: ScaleMapping(imageDiameter: 10, modelDiameter: 10 * factor))
+            #expect(labels.width == 61 && labels.height == 47)
+        }
+        #expect(model.segment(image, mapping: ScaleMapping(imageDiameter: 10, modelDiameter: 10.2)) == model.segment(image))
+    }
+
+    /// The nucleus diameter is saved, loaded, and refused when it is not a number of pixels.
+    @Test func nucleusDiameterInModelFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("star-diameter-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var model = StarModel(network: StarUNet(StarConfiguration(depth: 2, baseFilters: 4, rays: 8, featuresAfterUNet: 0), seed: 5))
+        #expect(model.nucleusDiameter == nil)
+        model.nucleusDiameter = 23.5
+        let path = dir.appendingPathComponent("m.safetensors").path
+        try model.save(to: path)
+        #expect(try StarModel.load(from: path).nucleusDiameter == 23.5)
+        for bad in ["0", "-4", "nan", "abc", "1e9"] {
+            model.training[ModelMetadata.nucleusDiameterKey] = bad
+            try model.save(to: path)
+            #expect(throws: CheckpointError.self, "training.nucleus_diameter \(bad)") { try StarModel.load(from: path) }
+        }
     }
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Scale invariance of the segmentation chains: the same images brought to 0.5x, 1x, 2x and 3x nucleus size
+# (sn-convert --scale: intensities anti-aliased/interpolated, masks by nearest neighbour), each segmented
+# with --diameter auto by
+#   star        sn-segment --method star
+#   sn+otsu     sn-enhance | sn-segment --method otsu          (the shipped SaliencyNet model)
+#   otsu        sn-segment --method otsu                       (raw, the paper's fixed-parameter baseline)
+#   gauss2+otsu sn-segment --method otsu --smooth 2            (the classical baseline, sigma 2 px as given)
+# and scored against the masks (sn-score: geometric-mean foreground IoU and mean F1 at IoU 0.5).
+# Sets: synthetic low-saliency and high-saliency test images (sn-synth --seed 3, COUNT each, default 40)
+# and the 10 real Hoechst frames of ../shared/data/real/ (reference labels from a pipeline: agreement).
+#   scripts/evaluate_scale.sh            (SCALES="0.5 1 2 3", OUT=out/scale)
+# Prints a TSV (set, scale, chain, iou, f1, n_true, n_pred) and writes it to $OUT/summary.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(swift build -c release --show-bin-path)
+out=${OUT:-out/scale}
+count=${COUNT:-40}
+scales=${SCALES:-0.5 1 2 3}
+chains=${CHAINS:-star sn+otsu otsu gauss2+otsu}
+mkdir -p "$out"
+
+# Base sets at 1x.
+for style in source target; do
+    [ -d "$out/base/$style/images" ] || "$bin/sn-synth" --style "$style" --count "$count" --seed 3 --out "$out/base/$style" > /dev/null 2>&1
+done
+sets="source target"
+real=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
+if [ -f "$real" ]; then
+    if [ ! -d "$out/base/real/images" ]; then
+        mkdir -p "$out/base/real/images" "$out/base/real/masks" "$out/base/real/tmp"
+        for t in 0 1 2 3 4 5 6 7 8 9; do
+            echo "$real" | "$bin/sn-convert" --channel 0 --t "$t" --out "$out/base/real/tmp" > /dev/null
+            mv "$out/base/real/tmp/scratch-assay-labeled-10T-2Ch.tif" "$out/base/real/images/frame_$t.tif"
+            echo "$real" | "$bin/sn-convert" --channel 2 --t "$t" --labels --out "$out/base/real/tmp" > /dev/null
+            mv "$out/base/real/tmp/scratch-assay-labeled-10T-2Ch.tif" "$out/base/real/masks/frame_$t.tif"
+        done
+        rmdir "$out/base/real/tmp"
+    fi
+    sets="$sets real"
+else
+    echo "evaluate_scale: $real not found; real frames left out" >&2
+fi
+
+# summary FIELD: the named column of sn-score's summary row.
+summary() {
+    awk -F'\t' -v f="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == f) c = i } $1 == "summary" { print $c }'
+}
+
+printf 'set\tscale\tchain\tiou\tf1\tn_true\tn_pred\n' | tee "$out/summary.tsv"
+for set in $sets; do
+    for scale in $scales; do
+        dir="$out/$set-$scale"
+        if [ ! -d "$dir/images" ]; then
+            ls "$out/base/$set/images/"*.tif | "$bin/sn-convert" --scale "$scale" --out "$dir/images" > /dev/null
+            ls "$out/base/$set/masks/"*.tif | "$bin/sn-convert" --labels --scale "$scale" --out "$dir/masks" > /dev/null
+        fi
+        for chain in $chains; do
+            case "$chain" in
+                star) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star --out "$dir/star" 2> "$dir/star.log" ;;
+                sn+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" --out "$dir/enhanced" 2> "$dir/enhance.log" \
+                         | "$bin/sn-segment" --method otsu --out "$dir/sn+otsu" ;;
+                otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --out "$dir/otsu" ;;
+                gauss2+otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --smooth 2 --out "$dir/gauss2+otsu" ;;
+            esac | "$bin/sn-score" --truth "$dir/masks" > "$dir/$chain.tsv"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$set" "$scale" "$chain" "$(summary iou < "$dir/$chain.tsv")" \
+                "$(summary f1 < "$dir/$chain.tsv")" "$(summary n_true < "$dir/$chain.tsv")" "$(summary n_pred < "$dir/$chain.tsv")" \
+                | tee -a "$out/summary.tsv"
+        done
+    done
+done
