@@ -120,9 +120,9 @@ public struct DiameterEstimator: Sendable {
     /// The objects' diameters at every smoothing level, or nil when the plane has no contrast.
     public func levelDiameters(_ pixels: [Float], width: Int, height: Int) -> [Level]? {
         precondition(pixels.count == width * height, "pixel count \(pixels.count) ≠ \(width) × \(height)")
-        guard let normalized = Self.normalized(pixels) else { return nil }
+        guard let mapping = Self.normalization(pixels) else { return nil }
         if width * height <= maximumAnalysedPixels || tileSide >= min(width, height) {
-            return levels(normalized, width: width, height: height)
+            return levels(pixels.map(mapping), width: width, height: height)
         }
         let side = tileSide
         let columns = Int(Double(tileCount).squareRoot().rounded(.up)), rowsOfTiles = (tileCount + columns - 1) / columns
@@ -133,7 +133,7 @@ public struct DiameterEstimator: Sendable {
             let y0 = rowsOfTiles == 1 ? (height - side) / 2 : r * (height - side) / (rowsOfTiles - 1)
             var tile = [Float](repeating: 0, count: side * side)
             for y in 0..<side {
-                for x in 0..<side { tile[y * side + x] = normalized[(y0 + y) * width + x0 + x] }
+                for x in 0..<side { tile[y * side + x] = mapping(pixels[(y0 + y) * width + x0 + x]) }
             }
             pooled = Self.merge(pooled, levels(tile, width: side, height: side))
         }
@@ -202,16 +202,16 @@ public struct DiameterEstimator: Sendable {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    /// `pixels` mapped by their 1 and 99.8 % percentiles to [0, 1] (values outside extend the range,
-    /// non-finite samples map to 0), or nil when the two percentiles coincide (no contrast).
-    static func normalized(_ pixels: [Float]) -> [Float]? {
-        var finite = pixels.filter { $0.isFinite }
+    /// The map of `pixels` by their 1 and 99.8 % percentiles to [0, 1] (values outside extend the range,
+    /// clamped to ±10⁶; non-finite samples map to 0), or nil when the two percentiles coincide (no
+    /// contrast). Percentiles come from a strided sample of at most 65,536 finite values.
+    static func normalization(_ pixels: [Float]) -> ((Float) -> Float)? {
+        let step = max(1, pixels.count / (1 << 16))
+        var finite: [Float] = []
+        finite.reserveCapacity(pixels.count / step + 1)
+        for i in stride(from: 0, to: pixels.count, by: step) where pixels[i].isFinite { finite.append(pixels[i]) }
+        if finite.count < 2 && step > 1 { finite = pixels.filter { $0.isFinite } }
         guard finite.count >= 2 else { return nil }
-        // Percentiles from a strided sample on large planes (exact enough, and bounded in time).
-        if finite.count > 1 << 18 {
-            let step = finite.count / (1 << 18)
-            finite = stride(from: 0, to: finite.count, by: step).map { finite[$0] }
-        }
         finite.sort()
         func percentile(_ p: Double) -> Double {
             let pos = p / 100 * Double(finite.count - 1)
@@ -222,10 +222,9 @@ public struct DiameterEstimator: Sendable {
         let range = high - low
         guard range > 0, range.isFinite, (1 / range).isFinite else { return nil }
         let inv = 1 / range
-        return pixels.map { v in
+        return { v in
             guard v.isFinite else { return 0 }
-            let x = (Double(v) - low) * inv
-            return Float(min(1e6, max(-1e6, x)))
+            return Float(min(1e6, max(-1e6, (Double(v) - low) * inv)))
         }
     }
 

@@ -42,53 +42,64 @@ public enum ForegroundObjects {
     }
 
     /// Connected-component labels (1…count in raster order of first pixel, 0 outside `mask`) by
-    /// union–find over a raster scan.
+    /// union–find over a raster scan (path halving; the smaller root wins, so roots are first pixels).
     static func components(_ mask: [Bool], width: Int, height: Int, eightConnected: Bool) -> (labels: [UInt32], count: Int) {
-        var parent: [Int32] = []
-        func find(_ a: Int32) -> Int32 {
+        let n = mask.count
+        guard n > 0 else { return ([], 0) }
+        var provisional = [Int32](repeating: -1, count: n)
+        // At most one provisional label per pixel; plain buffers keep the inner loop free of exclusivity checks.
+        let parent = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { parent.deallocate() }
+        var count: Int32 = 0
+        @inline(__always) func root(_ a: Int32, _ parent: UnsafeMutablePointer<Int32>) -> Int32 {
             var r = a
-            while parent[Int(r)] != r { r = parent[Int(r)] }
-            var c = a
-            while parent[Int(c)] != r { let n = parent[Int(c)]; parent[Int(c)] = r; c = n }
+            while parent[Int(r)] != r {
+                let g = parent[Int(parent[Int(r)])]
+                parent[Int(r)] = g
+                r = g
+            }
             return r
         }
-        func union(_ a: Int32, _ b: Int32) {
-            let (ra, rb) = (find(a), find(b))
+        /// Merges the sets of `label` and `other` (a neighbour's provisional label, −1 for background).
+        @inline(__always) func join(_ label: inout Int32, _ other: Int32, _ parent: UnsafeMutablePointer<Int32>) {
+            guard other >= 0 else { return }
+            if label < 0 { label = other; return }
+            let (ra, rb) = (root(label, parent), root(other, parent))
             if ra != rb { parent[Int(max(ra, rb))] = min(ra, rb) }
         }
-        var provisional = [Int32](repeating: -1, count: mask.count)
-        for y in 0..<height {
-            for x in 0..<width where mask[y * width + x] {
-                let i = y * width + x
-                var label: Int32 = -1
-                @inline(__always) func visit(_ n: Int) {
-                    let p = provisional[n]
-                    guard p >= 0 else { return }
-                    if label < 0 { label = p } else if p != label { union(label, p) }
-                }
-                if x > 0 { visit(i - 1) }
-                if y > 0 {
-                    visit(i - width)
-                    if eightConnected {
-                        if x > 0 { visit(i - width - 1) }
-                        if x + 1 < width { visit(i - width + 1) }
+        mask.withUnsafeBufferPointer { m in
+            provisional.withUnsafeMutableBufferPointer { p in
+                for y in 0..<height {
+                    let row = y * width
+                    for x in 0..<width where m[row + x] {
+                        let i = row + x
+                        var label: Int32 = -1
+                        if x > 0 { join(&label, p[i - 1], parent) }
+                        if y > 0 {
+                            join(&label, p[i - width], parent)
+                            if eightConnected {
+                                if x > 0 { join(&label, p[i - width - 1], parent) }
+                                if x + 1 < width { join(&label, p[i - width + 1], parent) }
+                            }
+                        }
+                        if label < 0 {
+                            label = count
+                            parent[Int(count)] = count
+                            count += 1
+                        }
+                        p[i] = label
                     }
                 }
-                if label < 0 {
-                    label = Int32(parent.count)
-                    parent.append(label)
-                }
-                provisional[i] = label
             }
         }
         // Final labels in raster order of each component's first pixel.
-        var final = [UInt32](repeating: 0, count: parent.count)
+        var final = [UInt32](repeating: 0, count: Int(count))
         var next: UInt32 = 0
-        var labels = [UInt32](repeating: 0, count: mask.count)
-        for i in 0..<mask.count where provisional[i] >= 0 {
-            let root = Int(find(provisional[i]))
-            if final[root] == 0 { next += 1; final[root] = next }
-            labels[i] = final[root]
+        var labels = [UInt32](repeating: 0, count: n)
+        for i in 0..<n where provisional[i] >= 0 {
+            let r = Int(root(provisional[i], parent))
+            if final[r] == 0 { next += 1; final[r] = next }
+            labels[i] = final[r]
         }
         return (labels, Int(next))
     }
@@ -106,7 +117,7 @@ public enum ForegroundObjects {
         let (labels, count) = components(filled, width: width, height: height, eightConnected: true)
         guard count > 0 else { return [] }
         var below: [Float] = []
-        let step = max(1, image.count / 65536)
+        let step = max(1, image.count / 8192)
         for i in stride(from: 0, to: image.count, by: step) where image[i] <= threshold && image[i].isFinite { below.append(image[i]) }
         below.sort()
         let background = below.isEmpty ? threshold : below[below.count / 2]
@@ -161,18 +172,31 @@ public enum ForegroundObjects {
         return out
     }
 
-    /// `mask` with its holes (background components, 4-connected, that do not touch the border) filled.
+    /// `mask` with its holes (background components, 4-connected, that do not touch the border) filled:
+    /// every background pixel a 4-connected flood from the border cannot reach becomes foreground.
     static func filledMask(_ mask: [Bool], width: Int, height: Int) -> [Bool] {
-        let background = components(mask.map { !$0 }, width: width, height: height, eightConnected: false)
-        var touchesBorder = [Bool](repeating: false, count: background.count + 1)
-        for x in 0..<width {
-            touchesBorder[Int(background.labels[x])] = true
-            touchesBorder[Int(background.labels[(height - 1) * width + x])] = true
+        let n = mask.count
+        var filled = [Bool](repeating: true, count: n)  // true until reached from the border
+        guard n > 0 else { return filled }
+        let stack = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer { stack.deallocate() }
+        mask.withUnsafeBufferPointer { m in
+            filled.withUnsafeMutableBufferPointer { f in
+                var top = 0
+                var border: [Int] = Array(0..<width) + Array(((height - 1) * width)..<n)
+                for y in 0..<height { border.append(y * width); border.append(y * width + width - 1) }
+                for i in border where !m[i] && f[i] { f[i] = false; stack[top] = i; top += 1 }
+                while top > 0 {
+                    top -= 1
+                    let i = stack[top]
+                    let (x, y) = (i % width, i / width)
+                    if x > 0, !m[i - 1], f[i - 1] { f[i - 1] = false; stack[top] = i - 1; top += 1 }
+                    if x + 1 < width, !m[i + 1], f[i + 1] { f[i + 1] = false; stack[top] = i + 1; top += 1 }
+                    if y > 0, !m[i - width], f[i - width] { f[i - width] = false; stack[top] = i - width; top += 1 }
+                    if y + 1 < height, !m[i + width], f[i + width] { f[i + width] = false; stack[top] = i + width; top += 1 }
+                }
+            }
         }
-        for y in 0..<height {
-            touchesBorder[Int(background.labels[y * width])] = true
-            touchesBorder[Int(background.labels[y * width + width - 1])] = true
-        }
-        return (0..<mask.count).map { mask[$0] || !touchesBorder[Int(background.labels[$0])] }
+        return filled
     }
 }
