@@ -77,7 +77,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "ToolSupportTests", dependencies: [toolSupport], path: "Packages/ToolSupport/Tests/ToolSupportTests"),
-        .testTarget(name: "SynthesisTests", dependencies: [synthesis], path: "Packages/Synthesis/Tests/SynthesisTests"),
+        .testTarget(name: "SynthesisTests", dependencies: [synthesis, nuclearScale], path: "Packages/Synthesis/Tests/SynthesisTests"),
         // Here the suite also compiles StarToolTests.swift, which runs the built sn-segment (and so needs
         // MicroscopyIO); the Segmentation package excludes that file.
         .testTarget(

@@ -19,7 +19,8 @@ printf 'set\timage\testimate_px\tmasks_px\tratio\n' > "$rows"
 
 # measure SET IMAGES_DIR MASKS_DIR: one row per image.
 measure() {
-    paste <("$bin/sn-diameter" "$2"/*.tif | tail -n +2) <("$bin/sn-diameter" --labels "$3"/*.tif | tail -n +2) \
+    paste <("$bin/sn-diameter" "$2"/*.tif | tail -n +2 | grep -v '^summary') \
+          <("$bin/sn-diameter" --labels "$3"/*.tif | tail -n +2 | grep -v '^summary') \
         | awk -F'\t' -v set="$1" '{ r = ($2 == "" ? 0 : $2 / $6); n = split($1, p, "/"); printf "%s\t%s\t%s\t%s\t%.4f\n", set, p[n], $2, $6, r }' >> "$rows"
 }
 

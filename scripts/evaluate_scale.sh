@@ -6,6 +6,8 @@
 #   sn+otsu     sn-enhance | sn-segment --method otsu          (the shipped SaliencyNet model)
 #   otsu        sn-segment --method otsu                       (raw, the paper's fixed-parameter baseline)
 #   gauss2+otsu sn-segment --method otsu --smooth 2            (the classical baseline, sigma 2 px as given)
+# and, with CHAINS naming them, the behaviour before --diameter (every image taken as the models' 11.73 px):
+#   star@native, sn@native+otsu
 # and scored against the masks (sn-score: geometric-mean foreground IoU and mean F1 at IoU 0.5).
 # Sets: synthetic low-saliency and high-saliency test images (sn-synth --seed 3, COUNT each, default 40)
 # and the 10 real Hoechst frames of ../shared/data/real/ (reference labels from a pipeline: agreement).
@@ -61,6 +63,9 @@ for set in $sets; do
                 sn+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" --out "$dir/enhanced" 2> "$dir/enhance.log" \
                          | "$bin/sn-segment" --method otsu --out "$dir/sn+otsu" ;;
                 otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --out "$dir/otsu" ;;
+                star@native) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star --diameter 11.73 --out "$dir/star@native" 2> /dev/null ;;
+                sn@native+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" --diameter 11.73 --out "$dir/enhanced@native" 2> /dev/null \
+                         | "$bin/sn-segment" --method otsu --out "$dir/sn@native+otsu" ;;
                 gauss2+otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --smooth 2 --out "$dir/gauss2+otsu" ;;
             esac | "$bin/sn-score" --truth "$dir/masks" > "$dir/$chain.tsv"
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$set" "$scale" "$chain" "$(summary iou < "$dir/$chain.tsv")" \

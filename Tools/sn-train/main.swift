@@ -176,8 +176,12 @@ sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
 
 do {
     var training = try SaliencyNetTraining(options: options)
-    diagnostics.note("target nuclei " + training.targetDiameter.summary(modelDiameter: nil)
-                     + "; source nuclei " + training.sourceDiameter.summary(modelDiameter: training.targetDiameter.diameter))
+    if let t = training.targetDiameter, let s = training.sourceDiameter {
+        diagnostics.note("target nuclei " + t.summary(modelDiameter: nil) + "; source nuclei " + s.summary(modelDiameter: t.diameter))
+    } else {
+        diagnostics.warning("no nuclei stand out in the target images (nor masks beside them) to measure their diameter: "
+                            + "nothing is rescaled and the model records no nucleus diameter; give --target-diameter D")
+    }
     var progress: ProgressReporter?
     var recent: [StepLosses] = []
     let outcome = try training.run(shouldStop: { stopRequested != 0 }) { event in

@@ -14,9 +14,9 @@ public enum DomainScale {
     /// Planes of a domain that `auto` estimates from (evenly spaced).
     public static let estimatedPlanes = 16
 
-    /// The domain's median nucleus diameter, px.
-    /// - Throws: ``TrainingError`` when `auto` finds neither masks nor nuclei (give the diameter then).
-    public static func resolve(_ setting: DiameterSetting, domain: ImageDomain, files: [String], name: String) throws -> ResolvedDiameter {
+    /// The domain's median nucleus diameter, px, or nil when `auto` finds neither masks nor nuclei.
+    /// - Throws: ``TrainingError`` naming the file when a mask cannot be read.
+    public static func resolve(_ setting: DiameterSetting, domain: ImageDomain, files: [String], name: String) throws -> ResolvedDiameter? {
         if case .fixed(let d) = setting { return ResolvedDiameter(diameter: d, source: .given, estimate: nil) }
         if let d = try maskDiameter(files: files) {
             return ResolvedDiameter(diameter: d, source: .estimated, estimate: DiameterEstimate(diameter: d, objectCount: 0, status: .measured))
@@ -31,9 +31,7 @@ public enum DomainScale {
             let e = estimator.estimate(s.pixels, width: s.width, height: s.height)
             if let d = e.diameter { estimates.append(d); objects += e.objectCount }
         }
-        guard let median = MaskDiameter.median(values: estimates) else {
-            throw TrainingError.data("\(name): no nuclei stand out in \(n) planes to estimate their diameter; give --\(name)-diameter D")
-        }
+        guard let median = MaskDiameter.median(values: estimates) else { return nil }
         return ResolvedDiameter(diameter: median, source: .estimated,
                                 estimate: DiameterEstimate(diameter: median, objectCount: objects, status: .measured))
     }
@@ -65,11 +63,13 @@ extension ImageDomain {
     /// The domain with every plane resampled by `mapping` (to the model's diameter); planes smaller than
     /// `minimumSide` afterwards are an error naming them.
     public func rescaled(_ mapping: ScaleMapping, minimumSide: Int) throws -> ImageDomain {
-        guard !mapping.isIdentity else { return self }
-        return ImageDomain(slices: try slices.map { s in
-            let r = mapping.toModel(s.pixels, width: s.width, height: s.height)
+        ImageDomain(slices: try slices.map { s in
+            let r = mapping.isIdentity ? (pixels: s.pixels, width: s.width, height: s.height)
+                                       : mapping.toModel(s.pixels, width: s.width, height: s.height)
             guard r.width >= minimumSide && r.height >= minimumSide else {
-                throw TrainingError.data("\(s.origin): \(r.width)x\(r.height) after rescaling by \(mapping.factor) to the model's nucleus diameter, smaller than the \(minimumSide) px crop")
+                throw TrainingError.data(mapping.isIdentity
+                    ? "\(s.origin): \(s.width)x\(s.height) is smaller than the \(minimumSide) px crop"
+                    : "\(s.origin): \(r.width)x\(r.height) after rescaling by \(mapping.factor) to the model's nucleus diameter, smaller than the \(minimumSide) px crop")
             }
             return NormalizedSlice(origin: s.origin, width: r.width, height: r.height, pixels: r.pixels)
         })

@@ -120,8 +120,9 @@ public struct SaliencyNetTraining {
     /// Best validation score so far.
     public private(set) var bestScore: Double = -.infinity
     let source: ImageDomain, target: ImageDomain
-    /// The source and target domains' nucleus diameters (the source was resampled to the target's).
-    public let sourceDiameter: ResolvedDiameter, targetDiameter: ResolvedDiameter
+    /// The source and target domains' nucleus diameters (the source was resampled to the target's); nil
+    /// where `auto` found no nuclei and the other domain gave none either.
+    public let sourceDiameter: ResolvedDiameter?, targetDiameter: ResolvedDiameter?
     let validation: [ValidationImage]
     /// Iterations per epoch and in total.
     public let iterationsPerEpoch: Int
@@ -148,16 +149,21 @@ public struct SaliencyNetTraining {
         self.options = options
         let sourceData = try ImageDomain.load(files: options.sourceFiles, channel: options.channel, low: options.lowPercentile,
                                               high: options.highPercentile, minimumSide: 1)
-        target = try ImageDomain.load(files: options.targetFiles, channel: options.channel, low: options.lowPercentile,
-                                      high: options.highPercentile, minimumSide: options.cropSize)
-        let targetD = try DomainScale.resolve(options.targetDiameter, domain: target, files: options.targetFiles, name: "target")
-        let sourceD = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
+        let targetData = try ImageDomain.load(files: options.targetFiles, channel: options.channel, low: options.lowPercentile,
+                                              high: options.highPercentile, minimumSide: 1)
+        let targetD = try DomainScale.resolve(options.targetDiameter, domain: targetData, files: options.targetFiles, name: "target")
+        var sourceD = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
+        // A domain whose diameter cannot be estimated takes the other's (nothing is rescaled); with neither,
+        // the model records no diameter.
+        if sourceD == nil, let t = targetD { sourceD = ResolvedDiameter(diameter: t.diameter, source: .fallback, estimate: nil) }
         (targetDiameter, sourceDiameter) = (targetD, sourceD)
-        source = try sourceData.rescaled(ScaleMapping(imageDiameter: sourceD.diameter, modelDiameter: targetD.diameter),
-                                         minimumSide: options.cropSize)
+        let mapping = ScaleMapping(imageDiameter: sourceD?.diameter ?? 1, modelDiameter: targetD?.diameter ?? 1)
+        source = try sourceData.rescaled(mapping, minimumSide: options.cropSize)
+        target = try targetData.rescaled(ScaleMapping(imageDiameter: 1, modelDiameter: 1), minimumSide: options.cropSize)
+        let modelDiameter = targetD?.diameter
         validation = try options.validationFolder.map {
             try Validation.load(folder: $0, limit: options.validationLimit, low: options.lowPercentile, high: options.highPercentile,
-                                modelDiameter: targetD.diameter)
+                                modelDiameter: modelDiameter)
         } ?? []
         iterationsPerEpoch = options.iterationsPerEpoch > 0
             ? options.iterationsPerEpoch : max(1, max(source.slices.count, target.slices.count) / options.batchSize)
@@ -263,10 +269,14 @@ public struct SaliencyNetTraining {
         training["best_score"] = bestScore.isFinite ? String(bestScore) : "none"
         training["source_planes"] = String(source.slices.count)
         training["target_planes"] = String(target.slices.count)
-        training[ModelMetadata.nucleusDiameterKey] = String(targetDiameter.diameter)
-        training["source_diameter"] = String(sourceDiameter.diameter)
-        training["source_diameter_from"] = sourceDiameter.source.rawValue
-        training["target_diameter_from"] = targetDiameter.source.rawValue
+        if let t = targetDiameter {
+            training[ModelMetadata.nucleusDiameterKey] = String(t.diameter)
+            training["target_diameter_from"] = t.source.rawValue
+        }
+        if let s = sourceDiameter {
+            training["source_diameter"] = String(s.diameter)
+            training["source_diameter_from"] = s.source.rawValue
+        }
         for (k, v) in extra { training[k] = v }
         return ModelMetadata(architecture: SaliencyNetFile.architecture,
                              hyperparameters: SaliencyNetFile.hyperparameters(options.generator,

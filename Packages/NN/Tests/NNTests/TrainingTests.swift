@@ -47,8 +47,8 @@ extension NNTests {
         #expect(heldOut < 2e-3, "held-out MSE \(heldOut) after \(steps) steps")
     }
 
-    /// 100 training steps at constant shapes: resident memory (VmRSS) grows by less than 8 MiB
-    /// between step 20 and step 100 (the tape, its closures and workspaces are freed each step;
+    /// Training steps at constant shapes: resident memory (VmRSS) grows by less than 8 MiB
+    /// between step 20 and step 100 of a window of 100 (the tape, its closures and workspaces are freed each step;
     /// keeping one step's recorded tensors alive, ≈ 300 K floats ≈ 1.2 MiB here, would add ≈ 90 MiB over 80 steps).
     @Test func trainingHoldsSteadyResidentMemory() throws {
         var initializer = WeightInitializer(seed: 4)
@@ -65,18 +65,27 @@ extension NNTests {
             Conv2d(name: "out", inputChannels: 16, outputChannels: 1, kernelSize: 7, padding: 3, paddingMode: .reflect, initializer: &initializer),
             ActivationLayer(.tanh))
         var adam = Adam(parameters: net.parameters, learningRate: 2e-4)
-        var at20 = 0
-        for step in 1...100 {
-            let x = Tensor.uniform([2, 1, 32, 32], low: -1, high: 1, seed: UInt64(step))
-            Parameter.zeroGradients(net.parameters)
-            let tape = Tape()
-            let loss = l1Loss(net(tape.input(x)), Variable(-x))
-            tape.backward(from: loss)
-            adam.step()
-            if step == 20 { at20 = try #require(residentKiB(), "cannot read VmRSS from /proc/self/status") }
+        // VmRSS is the whole test process's, and other suites run beside this one: a window may catch
+        // their allocations. A leak grows every window, so the test passes when any of three windows of
+        // 80 steps stays under 8 MiB.
+        var growths: [Int] = []
+        var step = 0
+        for _ in 0..<3 {
+            var at20 = 0
+            for s in 1...100 {
+                step += 1
+                let x = Tensor.uniform([2, 1, 32, 32], low: -1, high: 1, seed: UInt64(step))
+                Parameter.zeroGradients(net.parameters)
+                let tape = Tape()
+                let loss = l1Loss(net(tape.input(x)), Variable(-x))
+                tape.backward(from: loss)
+                adam.step()
+                if s == 20 { at20 = try #require(residentKiB(), "cannot read VmRSS from /proc/self/status") }
+            }
+            growths.append(try #require(residentKiB()) - at20)
+            if growths.last! < 8 * 1024 { break }
         }
-        let at100 = try #require(residentKiB())
-        #expect(at100 - at20 < 8 * 1024, "VmRSS grew from \(at20) KiB (step 20) to \(at100) KiB (step 100)")
+        #expect(growths.contains { $0 < 8 * 1024 }, "VmRSS grew by \(growths) KiB over each window of 80 steps")
     }
 
     /// Gradient cutting for a GAN step: with `Tape(differentiating: G)`, the loss through D adds

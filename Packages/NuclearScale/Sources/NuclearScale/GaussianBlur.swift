@@ -10,11 +10,15 @@ import Darwin
 ///     out(y, x) = Σ_{i,j} g(i) g(j) · in(m(y + i), m(x + j)),   g(k) = e^{−k²/2σ²} / Σ_k e^{−k²/2σ²},
 ///
 /// |k| ≤ ⌈4σ⌉ (SciPy's `gaussian_filter` truncation) and m the half-sample mirror (… 1 0 | 0 1 2 … n−1 |
-/// n−1 n−2 …, SciPy's 'reflect'). ``Reference/gaussianBlur(_:width:height:sigma:)`` is the slow 2-D twin.
+/// n−1 n−2 …, SciPy's 'reflect'), so a constant plane stays constant. A horizontal then a vertical 1-D
+/// pass, each summing the taps in order, rows in parallel: the result does not depend on the thread count.
+/// The one Gaussian blur of plain planes in the project (the synthetic optics of Synthesis use it too;
+/// Losses has the differentiable one on tensors). ``Reference/gaussianBlur(_:width:height:sigma:)`` is the
+/// slow 2-D twin.
 public enum GaussianBlur {
-    /// The normalised 1-D kernel g(−R…R), R = ⌈4σ⌉ (σ > 0); σ ≤ 0 gives the identity [1].
+    /// The normalised 1-D kernel g(−R…R), R = ⌈4σ⌉; σ below 0.05 px gives the identity [1].
     public static func kernel(sigma: Double) -> [Float] {
-        guard sigma > 0 else { return [1] }
+        guard sigma >= 0.05 else { return [1] }
         let radius = Int((4 * sigma).rounded(.up))
         let g = (-radius...radius).map { k in exp(-Double(k * k) / (2 * sigma * sigma)) }
         let total = g.reduce(0, +)
@@ -33,8 +37,8 @@ public enum GaussianBlur {
     /// `pixels` (`height` rows of `width`) blurred with a Gaussian of standard deviation `sigma` px.
     public static func blur(_ pixels: [Float], width: Int, height: Int, sigma: Double) -> [Float] {
         precondition(pixels.count == width * height, "pixel count \(pixels.count) ≠ \(width) × \(height)")
-        guard sigma > 0, width > 0, height > 0 else { return pixels }
         let g = kernel(sigma: sigma)
+        guard g.count > 1, width > 0, height > 0 else { return pixels }
         let radius = g.count / 2
         // Horizontal pass into a row padded by the mirror, so the inner loop has no index arithmetic.
         var rows = [Float](repeating: 0, count: width * height)
@@ -71,5 +75,10 @@ public enum GaussianBlur {
             }
         }
         return out
+    }
+
+    /// Blurs `pixels` in place (see ``blur(_:width:height:sigma:)``).
+    public static func apply(_ pixels: inout [Float], width: Int, height: Int, sigma: Double) {
+        pixels = blur(pixels, width: width, height: height, sigma: sigma)
     }
 }

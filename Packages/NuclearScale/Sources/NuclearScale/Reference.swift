@@ -38,7 +38,7 @@ public enum Reference {
     /// ``GaussianBlur/blur(_:width:height:sigma:)`` as a direct 2-D sum over the (2R+1)² window with the
     /// product kernel and mirrored indices, in Double.
     public static func gaussianBlur(_ pixels: [Float], width: Int, height: Int, sigma: Double) -> [Float] {
-        guard sigma > 0 else { return pixels }
+        guard sigma >= 0.05 else { return pixels }
         let radius = Int((4 * sigma).rounded(.up))
         let g = (-radius...radius).map { k in exp(-Double(k * k) / (2 * sigma * sigma)) }
         let total = g.reduce(0, +)

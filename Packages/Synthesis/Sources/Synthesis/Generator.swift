@@ -6,6 +6,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NuclearScale
 
 /// The per-image draws from a style's ranges (recorded in manifests).
 public struct ImageConditions: Sendable, Equatable {

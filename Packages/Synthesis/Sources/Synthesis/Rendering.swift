@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NuclearScale
 
 /// A nucleus with the per-pixel constants of its outline precomputed.
 struct PreparedNucleus {

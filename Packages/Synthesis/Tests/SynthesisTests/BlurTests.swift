@@ -1,7 +1,8 @@
+import NuclearScale
 import Testing
 @testable import Synthesis
 
-/// The separable Gaussian blur agrees with its direct 2-D twin.
+/// The blur of the synthetic optics (NuclearScale's) agrees with its direct 2-D twin at the σ the optics use.
 @Suite struct BlurTests {
     @Test(arguments: [0.6, 1.0, 2.5, 7.0])
     func separableBlurMatchesTheDirectSum(sigma: Double) {
@@ -10,7 +11,7 @@ import Testing
         let image = (0..<(width * height)).map { _ in Float(rng.uniform() * 100) }
         var fast = image
         GaussianBlur.apply(&fast, width: width, height: height, sigma: sigma)
-        let slow = Reference.gaussianBlur(image, width: width, height: height, sigma: sigma)
+        let slow = NuclearScale.Reference.gaussianBlur(image, width: width, height: height, sigma: sigma)
         for i in image.indices {
             #expect(abs(fast[i] - slow[i]) <= 1e-3, "pixel \(i): \(fast[i]) vs \(slow[i]) (σ = \(sigma))")
         }
