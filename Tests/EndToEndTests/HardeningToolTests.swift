@@ -22,7 +22,7 @@ import Testing
         let extreme = dir.appendingPathComponent("extreme.tif").path
         try Self.write(Self.halves(-3e38, 3e38), to: extreme)
         let subnormal = dir.appendingPathComponent("subnormal.tif").path
-        try Self.write(Self.halves(1e-40, 1.2e-40), to: subnormal)
+        try Self.write(Self.halves(Float(1e-40 as Double), Float(1.2e-40 as Double)), to: subnormal)
         let out = dir.appendingPathComponent("out").path
         let r = try ToolRunner.run("sn-segment", ["--method", "otsu", "--min-area", "0", "--out", out, extreme, subnormal])
         #expect(r.status == 0, "\(r.stderr)")
@@ -54,7 +54,7 @@ import Testing
         let dir = try ToolRunner.temporaryFolder("enhance-subnormal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let subnormal = dir.appendingPathComponent("subnormal.tif").path
-        try Self.write((0..<(64 * 64)).map { Float(1e-40) + Float(($0 * 7919) % 23) * 1e-42 }, to: subnormal)
+        try Self.write((0..<(64 * 64)).map { Float(1e-40 as Double) + Float(($0 * 7919) % 23) * Float(1e-42 as Double) }, to: subnormal)
         let extreme = dir.appendingPathComponent("extreme.tif").path
         try Self.write(Self.halves(-3e38, 3e38), to: extreme)
         let out = dir.appendingPathComponent("out").path

@@ -75,7 +75,7 @@ func generator(_ target: Target, _ index: Int) -> PhiloxGenerator {
 /// A float from a palette of edge cases, or a random bit pattern, or an ordinary value.
 func extremeFloat(_ r: inout PhiloxGenerator) -> Float {
     let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
-                             .leastNormalMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1e-40, 3e38, -3e38,
+                             .leastNormalMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, Float(1e-40 as Double), 3e38, -3e38,
                              3.4e38, 1, 255, 65535, 65536, -1, 0.5]
     switch Int.random(in: 0..<4, using: &r) {
     case 0: return specials.randomElement(using: &r)!

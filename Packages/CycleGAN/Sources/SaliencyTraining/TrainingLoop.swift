@@ -160,8 +160,10 @@ public struct SaliencyNetTraining {
                 throw TrainingError.data("\(lastCheckpointPath) exists: \(options.outputFolder) holds an earlier run (use --resume to continue it, or another --out)")
             }
             try restore(from: lastCheckpointPath)
+        } else if options.resume && !FileManager.default.fileExists(atPath: lossesPath) {
+            throw TrainingError.checkpoint("\(lastCheckpointPath): nothing to resume (no checkpoint and no log of an earlier run in \(options.outputFolder))")
         }
-        // Without a checkpoint (a run killed before its first one) there is nothing to resume: start at
+        // Logs without a checkpoint (a run killed before its first one): nothing to resume, so start at
         // iteration 0, with or without --resume, dropping the log rows of the killed run.
         try TrainingLog.truncate(lossesPath, keepingRowsUpTo: iteration)
         try TrainingLog.truncate(validationPath, keepingRowsUpTo: iteration / iterationsPerEpoch, column: 0)

@@ -146,7 +146,7 @@ struct TiledInferenceTests {
     }
 
     /// Issue 12: subnormal and ±3e38 ranges were an all-NaN output; now finite and within [low, high].
-    @Test(arguments: [(Float(1e-40), Float(1.2e-40)), (Float(-3e38), Float(3e38))])
+    @Test(arguments: [(Float(1e-40 as Double), Float(1.2e-40 as Double)), (Float(-3e38), Float(3e38))])
     func enhancerStaysFiniteOnExtremeRanges(low: Float, high: Float) {
         let (w, h) = (12, 10)
         let x = (0..<(w * h)).map { $0 % 3 == 0 ? low : high }
