@@ -11,7 +11,7 @@ import Testing
 
     @Test(arguments: [(Float(-3e38), Float(3e38)), (-Float.greatestFiniteMagnitude, Float.greatestFiniteMagnitude),
                       (Float(1e-40 as Double), Float(1.2e-40 as Double)),
-                      (Float.leastNonzeroMagnitude, 2 * Float.leastNonzeroMagnitude), (0, Float(1e-44 as Double))])
+                      (Float.leastNonzeroMagnitude, 2 * Float.leastNonzeroMagnitude), (Float(0), Float(1e-44 as Double))])
     func otsuSplitsTwoExtremeLevels(low: Float, high: Float) {
         let plane = Self.halves(low, high)
         let t = Otsu.threshold(plane)
