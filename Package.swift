@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "sn-enhance", targets: ["sn-enhance"]),
         .executable(name: "sn-diameter", targets: ["sn-diameter"]),
         .executable(name: "sn-model", targets: ["sn-model"]),
+        .executable(name: "sn-fuzz", targets: ["sn-fuzz"]),
     ],
     dependencies: [
         .package(path: "Packages/ImageCore"),
@@ -62,6 +63,8 @@ let package = Package(
         .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, nn, nuclearScale, tensor, io, toolSupport], path: "Tools/sn-enhance"),
 
         .executableTarget(name: "sn-model", dependencies: [nn, toolSupport], path: "Tools/sn-model"),
+        .executableTarget(
+            name: "sn-fuzz", dependencies: [io, segmentation, starSegmentation, nn, tensor, toolSupport], path: "Tools/sn-fuzz"),
         .executableTarget(name: "sn-diameter", dependencies: [nuclearScale, io, toolSupport], path: "Tools/sn-diameter"),
 
         // A suite per package: the package's own tests, in Packages/X/Tests/ (the package's manifest declares the

@@ -39,6 +39,11 @@ var spec = CommandSpec(
     EXAMPLE: extract the Hoechst channel of every frame of an OME-TIFF time-lapse as 16-bit TIFF
       sn-convert --channel 0 --out hoechst movie.ome.tif
     """)
+spec.extremeValues = """
+    NaN and ±∞ pixels become 0 in integer outputs and stay as they are in float32 outputs; the rescale
+    to an integer type uses the finite minimum and maximum and is computed in Float64, so ranges of
+    subnormal values or wider than 3.4e38 convert without overflow. Values are rounded and clamped.
+    """
 let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (created if missing). Required.")
 let formatKey = spec.option("format", default: OutputFormat.tif, help: "Output container.")
 let typeKey = spec.option("type", default: OutputType.same, help: "Output sample type.")
@@ -87,10 +92,11 @@ func rescale(_ planes: [ImagePlane], to type: SampleType) -> [ImagePlane] {
     let top: Float = type == .uint8 ? 255 : 65535
     var lo = Float.infinity, hi = -Float.infinity
     for p in planes { for v in p.pixels where v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
-    let scale: Float = hi > lo ? top / (hi - lo) : 0
+    // In Float64: hi − lo overflows Float32 beyond ±1.7e38 and top / (hi − lo) for subnormal ranges.
+    let scale = hi > lo ? Double(top) / (Double(hi) - Double(lo)) : 0
     return planes.map { p in
         ImagePlane(width: p.width, height: p.height,
-                   pixels: p.pixels.map { $0.isFinite ? ($0 - lo) * scale : 0 }, sampleType: type)
+                   pixels: p.pixels.map { $0.isFinite ? Float((Double($0) - Double(lo)) * scale) : 0 }, sampleType: type)
     }
 }
 

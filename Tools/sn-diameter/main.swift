@@ -37,6 +37,10 @@ var spec = CommandSpec(
       sn-synth --style source --diameter 24 --count 4 --out syn | sn-diameter
       sn-diameter --labels syn/masks/*.tif
     """)
+spec.extremeValues = """
+    NaN and ±∞ pixels are ignored by the percentiles and the threshold and count as background; a
+    plane whose percentile range is zero, subnormal or not finite has status no_contrast.
+    """
 let labelsKey = spec.flag("labels", help: "Inputs are instance label images: print their median equivalent diameter.")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let timeKey = spec.flag("time", help: "Add a column 'seconds': the estimation's wall time (reading excluded).")

@@ -62,6 +62,11 @@ var spec = CommandSpec(
       ls raw/*.tif | sn-enhance --out enhanced | sn-segment --method otsu --out masks
       sn-enhance --format png --type uint8 --out previews movie.tif     (a single plane only)
     """)
+spec.extremeValues = """
+    NaN and ±∞ pixels enter G as the low percentile. A plane without finite range (constant, or no
+    finite value) is written unchanged. Ranges of subnormal values or wider than 3.4e38 are normalised
+    and mapped back in Float64, so the output stays finite and within the input's range.
+    """
 let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (created if missing). Required.")
 let modelKey = spec.optionalOption("model", as: String.self,
                                    help: "The generator file (.safetensors from sn-train); default: the shipped \(defaultModel).")

@@ -37,6 +37,9 @@ var spec = CommandSpec(
     EXAMPLE:
       sn-segment --method otsu --out pred syn/images/*.tif | sn-score --truth syn/masks --images syn/images
     """)
+spec.extremeValues = """
+    Labels are integers. In --images, NaN and ±∞ pixels are left out of the SNR statistics.
+    """
 let truthKey = spec.optionalOption("truth", as: String.self, help: "Folder of ground-truth label images. Required.")
 let imagesKey = spec.optionalOption("images", as: String.self, help: "Folder of the intensity images: adds the SNR column.")
 let thresholdKey = spec.option("threshold", default: 0.5, help: "IoU threshold of a match, in (0, 1].")

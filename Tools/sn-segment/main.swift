@@ -65,6 +65,13 @@ var spec = CommandSpec(
     EXAMPLE: segment a synthetic set and score it against its masks
       sn-synth --style target --count 20 --out syn | sn-segment --method otsu --out masks | sn-score --truth syn/masks
     """)
+spec.extremeValues = """
+    otsu: NaN and ±∞ are left out of the threshold (Float64 arithmetic takes over where Float32 over-
+    or underflows: ranges wider than 3.4e38, subnormal values); the mask is value > threshold, so +∞ is
+    foreground and NaN, −∞ background. adaptive: non-finite pixels count as 0 in the local means.
+    star: non-finite pixels enter the network as the low percentile; polygons with non-finite geometry
+    are dropped, enormous ones clipped to the image. No finite float32 input makes the tool crash.
+    """
 let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (created if missing). Required.")
 let methodKey = spec.option("method", default: MethodOption.otsu, help: "Threshold method.")
 let connectivityKey = spec.option("connectivity", default: ConnectivityOption.eight,

@@ -99,6 +99,7 @@ let masksFolder = PathName.join(outPath, "masks")
 do {
     try OutputDirectory.makeDirectories(imagesFolder)
     try OutputDirectory.makeDirectories(masksFolder)
+    for folder in [imagesFolder, masksFolder] { removeStaleTemporaryFiles(in: folder) }   // left by a killed run
 } catch {
     spec.usageExit("\(error)")
 }
@@ -143,8 +144,10 @@ struct Job: Sendable {
             guard image.nucleusCount <= Int(UInt16.max) else {
                 throw ToolError("\(maskPath): \(image.nucleusCount) nuclei do not fit uint16 labels; lower --density or the size")
             }
-            try writeTIFF(planes, to: imagePath, sampleType: .uint16, compression: compression, layout: layout)
-            try writeLabels(masks, to: maskPath, sampleType: .uint16, compression: compression, layout: layout)
+            try writeFilesAtomically(to: [imagePath, maskPath]) { t in   // both or neither (e.g. on a full disk)
+                try writeTIFF(planes, to: t[0], sampleType: .uint16, compression: compression, layout: layout)
+                try writeLabels(masks, to: t[1], sampleType: .uint16, compression: compression, layout: layout)
+            }
             return Outcome(imagePath: imagePath, row: row, error: nil)
         } catch {
             return Outcome(imagePath: imagePath, row: row, error: "\(error)")

@@ -25,6 +25,10 @@ var spec = CommandSpec(
 
     EXAMPLE: sn-train-star --train synth/train --validation synth/val --out star.safetensors --steps 20000
     """)
+spec.extremeValues = """
+    Non-finite pixels enter the network as the low percentile (0 after normalisation); a normalised
+    value that overflows Float32 is computed in Float64 and clamped to ±1e6.
+    """
 let trainKey = spec.optionalOption("train", as: String.self, help: "Training folder (images/, masks/).")
 let validationKey = spec.optionalOption("validation", as: String.self, help: "Validation folder (images/, masks/).")
 let outKey = spec.optionalOption("out", as: String.self, help: "Model file to write.")

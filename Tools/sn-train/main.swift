@@ -67,6 +67,10 @@ var spec = CommandSpec(
              sn-synth --style source --count 100 --seed 5 --out V
              sn-train --source X --target Y --validation V --out run --epochs 5 --decay-epochs 5
     """)
+spec.extremeValues = """
+    Each plane's percentiles ignore NaN and ±∞; a normalised value that is not finite (NaN or ±∞
+    pixels, or every pixel of a plane whose range is subnormal or overflows) enters the networks as 0.
+    """
 let sourceKey = spec.optionalOption("source", as: String.self, help: "Domain X (low saliency): folder, image, or list file.")
 let targetKey = spec.optionalOption("target", as: String.self, help: "Domain Y (high saliency): folder, image, or list file.")
 let validationKey = spec.optionalOption("validation", as: String.self,

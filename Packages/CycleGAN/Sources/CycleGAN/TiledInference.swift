@@ -449,7 +449,9 @@ public struct TiledGenerator {
 ///     ỹ = G(x̃) ∈ (−1, 1)
 ///     y = (ỹ + 1)·(high − low)/2 + low       (``OutputScale/intensity``: −1 ↦ low, 1 ↦ high)
 ///
-/// the same formulas as `IntensityNormalization.apply` / `invert`. Non-finite input pixels enter G
+/// the same formulas as `IntensityNormalization.apply` / `invert`, evaluated in Float64 when the Float32
+/// factors 2/(high − low) or (high − low)/2 would overflow or underflow (a plane of subnormal values such as
+/// 1e-40, or one spanning more than 3.4e38), so every finite plane gives a finite result. Non-finite input pixels enter G
 /// as −1 (the low percentile). A plane without intensity range (`high ≤ low`: constant, or no
 /// finite value) is not passed through G: there is no contrast to enhance and no scale to map G's
 /// output back to; ``OutputScale/intensity`` returns it unchanged and ``OutputScale/normalized``
@@ -485,12 +487,22 @@ public struct Enhancer {
         precondition(width >= 1 && height >= 1 && pixels.count == width * height,
                      "Enhancer: \(pixels.count) pixels for \(width)×\(height)")
         var result: [Float]
-        if high > low {
-            let forward = 2 / (high - low), backward = (high - low) / 2
+        let forward = 2 / (high - low), backward = (high - low) / 2
+        if high > low, forward.isNormal, backward.isNormal {
             let normalized = pixels.map { $0.isFinite ? ($0 - low) * forward - 1 : -1 }
             result = generator(normalized, width: width, height: height)
             if scale == .intensity {
                 for i in result.indices { result[i] = (result[i] + 1) * backward + low }
+            }
+        } else if high > low {
+            // The Float32 factors over- or underflow (a range of subnormal values, or one wider than 3.4e38):
+            // the same maps in Float64, so the result stays finite.
+            let (lo, forward64) = (Double(low), 2 / (Double(high) - Double(low)))
+            let normalized = pixels.map { $0.isFinite ? Float((Double($0) - lo) * forward64 - 1) : -1 }
+            result = generator(normalized, width: width, height: height)
+            if scale == .intensity {
+                let backward64 = (Double(high) - Double(low)) / 2
+                for i in result.indices { result[i] = Float((Double(result[i]) + 1) * backward64 + lo) }
             }
         } else {
             result = scale == .intensity ? pixels : [Float](repeating: 0, count: pixels.count)

@@ -172,15 +172,21 @@ public struct SaliencyNetTraining {
         let model = CycleGANModel(generator: options.generator, discriminatorFilters: options.discriminatorFilters, seed: options.seed)
         trainer = CycleGANTrainer(model: model, options: step)
         try OutputDirectoryMaker.make(options.outputFolder)
-        if options.resume {
-            try restore(from: lastCheckpointPath)
-            try TrainingLog.truncate(lossesPath, keepingRowsUpTo: iteration)
-            try TrainingLog.truncate(validationPath, keepingRowsUpTo: iteration / iterationsPerEpoch, column: 0)
-        } else {
-            for p in [lossesPath, validationPath] where FileManager.default.fileExists(atPath: p) {
-                throw TrainingError.data("\(p) exists: \(options.outputFolder) holds an earlier run (use --resume to continue it, or another --out)")
+        // Temporary files of writes a killed run left behind (ours are named `.<file>.tmp-<pid>-<random>`).
+        removeStaleTemporaryFiles(in: options.outputFolder)
+        removeStaleTemporaryFiles(in: path("samples"))
+        if FileManager.default.fileExists(atPath: lastCheckpointPath) {
+            guard options.resume else {
+                throw TrainingError.data("\(lastCheckpointPath) exists: \(options.outputFolder) holds an earlier run (use --resume to continue it, or another --out)")
             }
+            try restore(from: lastCheckpointPath)
+        } else if options.resume && !FileManager.default.fileExists(atPath: lossesPath) {
+            throw TrainingError.checkpoint("\(lastCheckpointPath): nothing to resume (no checkpoint and no log of an earlier run in \(options.outputFolder))")
         }
+        // Logs without a checkpoint (a run killed before its first one): nothing to resume, so start at
+        // iteration 0, with or without --resume, dropping the log rows of the killed run.
+        try TrainingLog.truncate(lossesPath, keepingRowsUpTo: iteration)
+        try TrainingLog.truncate(validationPath, keepingRowsUpTo: iteration / iterationsPerEpoch, column: 0)
     }
 
     // MARK: The loop

@@ -145,6 +145,18 @@ struct TiledInferenceTests {
         #expect(enhancer.enhance(x, width: w, height: h, low: 0.25, high: 0.25) == x)
     }
 
+    /// Issue 12: subnormal and ±3e38 ranges were an all-NaN output; now finite and within [low, high].
+    @Test(arguments: [(Float(1e-40 as Double), Float(1.2e-40 as Double)), (Float(-3e38), Float(3e38))])
+    func enhancerStaysFiniteOnExtremeRanges(low: Float, high: Float) {
+        let (w, h) = (12, 10)
+        let x = (0..<(w * h)).map { $0 % 3 == 0 ? low : high }
+        let enhancer = Enhancer(model: Self.model(), tileSize: 0)
+        let y = enhancer.enhance(x, width: w, height: h, low: low, high: high)
+        #expect(y.allSatisfy { $0.isFinite && $0 >= low && $0 <= high })
+        let n = enhancer.enhance(x, width: w, height: h, low: low, high: high, scale: .normalized)
+        #expect(n.allSatisfy { $0.isFinite && abs($0) < 1 })
+    }
+
     @Test func paddingIsRepeatedReflection() {
         #expect([1, 4, 5, 8, 9, 150].map(TiledGenerator.paddedExtent) == [8, 8, 8, 8, 12, 152])
         func sequence(_ n: Int) -> [Int] { (0..<10).map { TiledGenerator.extensionIndex($0, count: n) } }

@@ -326,6 +326,39 @@ struct TrainingTests {
         let after = try Data(contentsOf: URL(fileURLWithPath: run.lastCheckpointPath))
         #expect(after == before)
     }
+    /// Issue 12: a run killed between its first log row and its first checkpoint (and in the middle of a
+    /// checkpoint write) restarts without manual cleaning: the log rows are dropped, the dead process's
+    /// temporary files removed, and the new run's logs equal an uninterrupted run's.
+    @Test func killedBeforeTheFirstCheckpointRestartsCleanly() throws {
+        let data = try TinyData(label: "killed")
+        defer { data.remove() }
+        var options = try data.options(out: "run")
+        options.stopAfterIterations = 2
+        var reference = try SaliencyNetTraining(options: options)
+        _ = try reference.run()
+        let expectedRows = try String(contentsOfFile: reference.lossesPath, encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+        // The folder a SIGKILL after two log rows and during the first checkpoint write leaves behind.
+        options.outputFolder = data.root + "/killed"
+        try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
+        let header = try String(contentsOfFile: reference.lossesPath, encoding: .utf8).split(separator: "\n")[0]
+        try (header + "\n1,1,0.0002,1,2,3\n2,1,0.0002,4,5,6\n").write(toFile: options.outputFolder + "/losses.csv", atomically: false, encoding: .utf8)
+        let stale = options.outputFolder + "/.last.safetensors.tmp-\(Int32.max - 1)-x1"
+        try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: stale))
+        for resume in [false, true] {
+            var o = options
+            o.resume = resume
+            var run = try SaliencyNetTraining(options: o)
+            #expect(!FileManager.default.fileExists(atPath: stale))
+            _ = try run.run()
+            let rows = try String(contentsOfFile: run.lossesPath, encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+            #expect(rows == expectedRows, "resume: \(resume)")
+            if !resume { try FileManager.default.removeItem(atPath: run.lastCheckpointPath) }  // killed again, pre-checkpoint
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: options.outputFolder).filter { $0.hasPrefix(".") }
+            #expect(leftovers.isEmpty, "\(leftovers)")
+        }
+    }
 }
 
 /// A `PhiloxGenerator` in a class, so a test can pass `&box.generator` inline.

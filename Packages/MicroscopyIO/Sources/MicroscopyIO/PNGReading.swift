@@ -1,4 +1,9 @@
 import _CPNG
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// PNG decoding (through the setjmp-guarded C shim `_CPNG`).
 ///
@@ -67,6 +72,12 @@ enum PNGReading {
         guard !overflow, pixels <= ImageLimits.maximumPlanePixels else {
             throw ImageIOError(path: path, kind: .tooLarge,
                                reason: "image too large (\(info.width) x \(info.height) pixels; the limit is \(ImageLimits.maximumPlanePixels) pixels per plane)")
+        }
+        // Before any pixel buffer: the compressed data of a file this size cannot decode to more pixels.
+        var fileStatus = stat()
+        if stat(path, &fileStatus) == 0, UInt64(pixels) > ImageLimits.maximumPNGPixels(fileSize: UInt64(max(0, fileStatus.st_size))) {
+            throw ImageIOError(path: path, kind: .truncated,
+                               reason: "truncated or damaged file (the header claims \(info.width) x \(info.height) pixels, more than a \(fileStatus.st_size)-byte PNG can hold)")
         }
         return (owned, info)
     }

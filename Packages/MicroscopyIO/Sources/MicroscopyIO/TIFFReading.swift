@@ -399,6 +399,23 @@ final class TIFFHandle {
         }
     }
 
+    /// Validates size limits and returns (width, height, pixel count): the limit on pixels per plane, then
+    /// the decoded size (`bytesPerSample` per pixel) against what the file's size can hold at the largest
+    /// expansion of the page's compression (``ImageLimits/maximumExpansion(tiffCompression:)``), so that a
+    /// header claiming gigabytes in a small file fails before any buffer is allocated.
+    private func checkedSize(page: Int, info: TIFFPage, bytesPerSample: Int) throws -> (Int, Int, Int) {
+        let (width, height, pixels) = try checkedSize(page: page, info: info)
+        let compression = Int(info.info.compression)
+        let ratio = UInt64(ImageLimits.maximumExpansion(tiffCompression: compression))
+        let decoded = UInt64(pixels) * UInt64(bytesPerSample)
+        let (capacity, overflow) = fileSize.multipliedReportingOverflow(by: ratio)
+        if !overflow, decoded > capacity {
+            throw ImageIOError(path: path, kind: .truncated,
+                               reason: "truncated or damaged file (page \(page) claims \(width) x \(height) pixels, \(decoded) bytes decoded, but the \(fileSize)-byte file can hold at most \(capacity) with compression \(compression) (expansion up to \(ratio):1))")
+        }
+        return (width, height, pixels)
+    }
+
     /// Validates size limits and returns (width, height, pixel count).
     private func checkedSize(page: Int, info: TIFFPage) throws -> (Int, Int, Int) {
         let width = Int(info.info.width)
@@ -416,9 +433,9 @@ final class TIFFHandle {
 
     func readPlane(page: Int, info: TIFFPage, path: String) throws -> ImagePlane {
         let format = try info.intensityFormat(path: path, page: page)
-        let (width, height, count) = try checkedSize(page: page, info: info)
-        try select(page: page, info: info)
         let bytesPerSample = format.type.bitsPerSample / 8
+        let (width, height, count) = try checkedSize(page: page, info: info, bytesPerSample: bytesPerSample)
+        try select(page: page, info: info)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * bytesPerSample, alignment: 16)
         defer { raw.deallocate() }
         try decode(page: page, info: info, bytesPerSample: bytesPerSample, into: raw)
@@ -449,14 +466,14 @@ final class TIFFHandle {
 
     func readLabels(page: Int, info: TIFFPage, path: String) throws -> LabelImage {
         let type = try info.labelFormat(path: path, page: page)
-        let (width, height, count) = try checkedSize(page: page, info: info)
-        try select(page: page, info: info)
         let bytesPerSample: Int
         switch type {
         case .uint8: bytesPerSample = 1
         case .uint16: bytesPerSample = 2
         case .uint32: bytesPerSample = 4
         }
+        let (width, height, count) = try checkedSize(page: page, info: info, bytesPerSample: bytesPerSample)
+        try select(page: page, info: info)
         let labels = try [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
             let out = buffer.baseAddress!
             if type == .uint32 {

@@ -158,6 +158,15 @@ func imageJDescription(_ layout: HyperstackLayout) -> String {
     return text
 }
 
+/// The TIFF predictor written for `compression` and `sampleFormat` (3: IEEE float), chosen so that every
+/// common reader decodes the file: the horizontal predictor (2) with LZW on integer samples (decoded by
+/// ImageJ for decades and by tifffile without imagecodecs); no predictor (1) with deflate (ImageJ before
+/// 1.53v cannot undo predictor 2 on deflated 16-bit data) and none for float32 (the floating-point predictor 3
+/// needs imagecodecs in tifffile and is unknown to ImageJ 1.53/1.54; predictor 2 on float is not portable).
+func tiffPredictor(compression: TIFFCompression, sampleFormat: UInt16) -> UInt16 {
+    compression == .lzw && sampleFormat != 3 ? 2 : 1
+}
+
 private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compression: TIFFCompression,
                             layout: HyperstackLayout?, annotations: [(key: String, value: String)] = []) throws {
     let totalBytes = pages.reduce(0) { $0 + $1.width * $1.height * $1.bytesPerSample }
@@ -175,7 +184,7 @@ private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compress
             case .lzw: compressionCode = 5
             case .deflate: compressionCode = 8
             }
-            let predictor: UInt16 = compression == .none ? 1 : (page.sampleFormat == 3 ? 3 : 2)
+            let predictor = tiffPredictor(compression: compression, sampleFormat: page.sampleFormat)
             handle.clearMessages()
             let tagsSet = sn_tiff_set_page_tags(
                 handle.tif, UInt32(page.width), UInt32(page.height), UInt16(page.bytesPerSample * 8),

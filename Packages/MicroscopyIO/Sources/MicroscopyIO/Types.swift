@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 // The image value types (ImagePlane, SampleType, LabelImage, IntensityNormalization) live in the codec-free
 // leaf package ImageCore; re-exported so that `import MicroscopyIO` keeps providing them.
 @_exported import ImageCore
@@ -141,11 +146,41 @@ public struct HyperstackLayout: Equatable, Sendable {
     }
 }
 
-/// Sanity limits applied before allocating memory for an image.
+/// Sanity limits applied before allocating memory for an image: a header is checked against them (and
+/// against the file's size, ``maximumExpansion(tiffCompression:)``) before any buffer for its pixels is made.
 public enum ImageLimits {
-    /// The largest plane MicroscopyIO reads or writes: 2^30 pixels (4 GiB as `Float`).
+    /// The default of ``maximumPlanePixels``: 2^30 pixels (4 GiB as `Float`).
+    public static let defaultMaximumPlanePixels = 1 << 30
+
+    /// The largest plane MicroscopyIO reads or writes: the environment variable
+    /// `SALIENCYNET_MAX_PLANE_PIXELS` when it holds a positive integer, else 2^30 pixels (4 GiB as `Float`).
     /// Headers announcing more (or whose width * height overflows) are rejected with `.tooLarge`.
-    public static let maximumPlanePixels = 1 << 30
+    public static let maximumPlanePixels: Int = {
+        guard let text = getenv("SALIENCYNET_MAX_PLANE_PIXELS"), let value = Int(String(cString: text)), value > 0 else {
+            return defaultMaximumPlanePixels
+        }
+        return value
+    }()
+
+    /// The largest ratio of decoded bytes to stored bytes accepted for a TIFF compression scheme: a page
+    /// whose decoded size exceeds `file size × ratio` cannot be stored in the file and is rejected as
+    /// `.truncated` before its buffer is allocated. Generous bounds of each codec's real maximum:
+    /// none 1, PackBits 64 (2 bytes → 128), deflate 1100 (zlib's limit is 1032:1), LZW 4096 (12-bit codes
+    /// for strings of at most ~4000 bytes) and 4096 for any other scheme.
+    public static func maximumExpansion(tiffCompression: Int) -> Int {
+        switch tiffCompression {
+        case 1: return 1
+        case 32773: return 64
+        case 8, 32946: return 1100
+        default: return 4096
+        }
+    }
+
+    /// The largest number of pixels a PNG of `fileSize` bytes can decode to: deflate expands at most
+    /// 1032:1 (1100 here) and a 1-bit image packs 8 pixels per byte, so `fileSize × 8 × 1100`.
+    public static func maximumPNGPixels(fileSize: UInt64) -> UInt64 {
+        fileSize.multipliedReportingOverflow(by: 8 * 1100).overflow ? .max : fileSize * 8 * 1100
+    }
 }
 
 /// The container format of an opened file, recognised from its first bytes.

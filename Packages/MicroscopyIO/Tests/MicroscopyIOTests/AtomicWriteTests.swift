@@ -48,4 +48,47 @@ struct AtomicWriteTests {
         #expect(try directory.contents() == ["sub"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path("sub")) == ["inner"])
     }
+
+    @Test("several files: both or neither (a failing body, a failing rename)")
+    func allOrNothing() throws {
+        struct Boom: Error {}
+        let directory = try TemporaryDirectory()
+        let image = directory.path("a.tif"), mask = directory.path("mask.tif")
+        #expect(throws: Boom.self) {
+            try writeFilesAtomically(to: [image, mask]) { t in
+                try Data("image".utf8).write(to: URL(fileURLWithPath: t[0]))
+                throw Boom()   // e.g. the disk filled up while writing the mask
+            }
+        }
+        #expect(try directory.contents() == [])
+        // The mask's rename fails (its path is a non-empty folder): the image already renamed is removed.
+        try FileManager.default.createDirectory(atPath: mask + "/x", withIntermediateDirectories: true)
+        let error = expectImageIOError(mask) {
+            try writeFilesAtomically(to: [image, mask]) { t in
+                for p in t { try Data("data".utf8).write(to: URL(fileURLWithPath: p)) }
+            }
+        }
+        #expect(error?.kind == .writeFailed && error?.reason.contains("rename") == true, "\(String(describing: error))")
+        #expect(try directory.contents() == ["mask.tif"])
+        // An ImageIOError about a temporary path names the destination.
+        let named = expectImageIOError(image) {
+            try writeFilesAtomically(to: [image]) { t in throw ImageIOError(path: t[0], kind: .writeFailed, reason: "disk full") }
+        }
+        #expect(named?.path == image)
+    }
+
+    @Test("stale temporary files of dead processes are removed; live ones and other files stay")
+    func staleTemporaryFiles() throws {
+        let directory = try TemporaryDirectory()
+        let dead = Int32.max - 1   // above any pid_max: no such process
+        let names = [".last.safetensors.tmp-\(dead)-abc", "last.safetensors.tmp-\(dead)-1", ".x.tif.tmp-\(getpid())-q",
+                     ".dat.nosyncab12.xyz", "keep.tif", ".hidden", "a.tmp-12"]
+        for n in names { try Data("x".utf8).write(to: URL(fileURLWithPath: directory.path(n))) }
+        let old = Date(timeIntervalSinceNow: -3600)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: directory.path(".dat.nosyncab12.xyz"))
+        let removed = removeStaleTemporaryFiles(in: directory.path("")).map { fileName(of: $0) }.sorted()
+        #expect(removed == [".dat.nosyncab12.xyz", ".last.safetensors.tmp-\(dead)-abc", "last.safetensors.tmp-\(dead)-1"])
+        #expect(try directory.contents() == [".hidden", ".x.tif.tmp-\(getpid())-q", "a.tmp-12", "keep.tif"])
+        #expect(removeStaleTemporaryFiles(in: directory.path("missing")).isEmpty)
+    }
 }

@@ -161,16 +161,49 @@ public struct SafeTensorsFile: Equatable {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary sibling file and `rename(2)`.
+/// Writes `bytes` to `path` through a temporary sibling file `.<name>.tmp-<pid>-<random>` (the pattern
+/// MicroscopyIO's `removeStaleTemporaryFiles(in:)` cleans up after a killed process): POSIX `write`,
+/// `fsync` of the file, `rename(2)` over `path`, then `fsync` of the directory. Nothing else creates files
+/// (no Foundation `.atomic` writes and their hidden `.dat.nosync*` files). On any failure the temporary
+/// file is removed and the error carries the OS reason, e.g. `No space left on device`.
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-        throw CheckpointError(path: path, reason: "cannot write temporary file \(temporary)")
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    func failure(_ what: String, _ code: Int32 = errno) -> CheckpointError {
+        CheckpointError(path: path, reason: "\(what): \(String(cString: strerror(code)))")
     }
-    guard rename(temporary, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        unlink(temporary)
-        throw CheckpointError(path: path, reason: "cannot rename temporary file into place: \(reason)")
+    var temporary = "", descriptor: Int32 = -1
+    for _ in 0..<16 {
+        temporary = "\(directory)/.\(name).tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if descriptor >= 0 || errno != EEXIST { break }
+    }
+    guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
+    var done = false
+    defer {
+        if descriptor >= 0 { close(descriptor) }
+        if !done { unlink(temporary) }
+    }
+    try bytes.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw failure("cannot write the checkpoint", n < 0 ? errno : EIO) }
+            offset += n
+        }
+    }
+    guard fsync(descriptor) == 0 else { throw failure("cannot flush the checkpoint to disk") }
+    let closed = close(descriptor)
+    descriptor = -1
+    guard closed == 0 else { throw failure("cannot close the checkpoint") }
+    guard rename(temporary, path) == 0 else { throw failure("cannot rename the temporary file into place") }
+    done = true
+    let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
+    if directoryDescriptor >= 0 {
+        _ = fsync(directoryDescriptor)   // best effort: some file systems refuse fsync on directories
+        close(directoryDescriptor)
     }
 }
 

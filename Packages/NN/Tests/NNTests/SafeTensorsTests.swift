@@ -139,4 +139,24 @@ extension NNTests {
             try Checkpoint.load(into: [], from: plain)
         }
     }
+
+    /// Issue 12: checkpoints are written by NN's own temp file + fsync + rename (no Foundation `.atomic`
+    /// write and its hidden `.dat.nosync*` files), and errors carry the OS reason.
+    @Test func checkpointWriteLeavesOnlyTheFileAndReportsTheOSReason() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nn-write-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = SafeTensorsFile(tensors: ["w": Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])], metadata: ["k": "v"])
+        try file.write(to: folder + "/a.safetensors")
+        try file.write(to: folder + "/a.safetensors")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["a.safetensors"])
+        #expect(try SafeTensorsFile.read(from: folder + "/a.safetensors") == file)
+        do {
+            try file.write(to: folder + "/missing/a.safetensors")
+            Issue.record("no error")
+        } catch let error as CheckpointError {
+            #expect(error.reason.contains("No such file or directory"), "\(error)")
+            #expect(error.path == folder + "/missing/a.safetensors")
+        }
+    }
 }

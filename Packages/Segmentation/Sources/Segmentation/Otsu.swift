@@ -20,6 +20,11 @@ import ImageCore
 /// * **float32 images**: `bins` (default 256) equal bins spanning [min, max] of the finite values, edges
 ///   and centres in Float32 as `numpy.histogram` makes them (the last bin includes the maximum); the
 ///   threshold is a bin centre.
+/// * **Extreme float32 values** never trap: when the finite range overflows Float32 (e.g. −3e38 and +3e38)
+///   the histogram edges are computed in Float64, and when scikit-image's Float32 criterion over- or
+///   underflows (such a range, or an image of subnormal values such as 1e-40) t* is chosen by
+///   ``thresholdIndex(counts:centers:)`` in Float64 on the same counts; the threshold is then a Float64 bin
+///   centre rounded to Float32 and clamped to [min, max].
 /// * A constant image (or one finite value only) returns that value, so `value > threshold` gives **no
 ///   foreground**. An image without finite values returns 0. NaN and ±∞ are ignored.
 public enum Otsu {
@@ -98,6 +103,12 @@ public enum Otsu {
     /// t* with scikit-image 0.26's arithmetic for float images: everything in Float32 (counts, centres,
     /// the cumulative sums, the class means and the variance).
     static func scikitImageIndex(floatCounts counts: [Int], centers: [Float]) -> Int {
+        scikitImageCriterion(floatCounts: counts, centers: centers).index
+    }
+
+    /// ``scikitImageIndex(floatCounts:centers:)`` and the between-class variance at t* (−∞ when no split
+    /// gave a number).
+    static func scikitImageCriterion(floatCounts counts: [Int], centers: [Float]) -> (index: Int, best: Float) {
         let n = counts.count
         var w1 = [Float](repeating: 0, count: n), w2 = [Float](repeating: 0, count: n)
         var m1 = [Float](repeating: 0, count: n), m2 = [Float](repeating: 0, count: n)
@@ -117,7 +128,7 @@ public enum Otsu {
             let v = w1[t] * w2[t + 1] * (d * d)
             if v > best { best = v; bestIndex = t }
         }
-        return bestIndex
+        return (bestIndex, best)
     }
 
     /// `numpy.histogram(values, bins, range=(min, max))` with Float32 edges, then Otsu on the centres.
@@ -128,7 +139,16 @@ public enum Otsu {
         guard lo.isFinite else { return 0 }
         guard lo < hi else { return lo }
         let (counts, centers) = histogram(pixels, bins: bins, low: lo, high: hi)
-        return centers[scikitImageIndex(floatCounts: counts, centers: centers)]
+        let (index, best) = scikitImageCriterion(floatCounts: counts, centers: centers)
+        // Usable when the centres and the best between-class variance are finite and positive; Float32
+        // over- or underflows for a range beyond ±1.7e38 or one of subnormal values: then Float64.
+        if best.isFinite, best > 0, centers.allSatisfy(\.isFinite) { return centers[index] }
+        let wide = (0..<bins).map { i -> Double in
+            let step = (Double(hi) - Double(lo)) / Double(bins)
+            return Double(lo) + (Double(i) + 0.5) * step
+        }
+        guard let t = thresholdIndex(counts: counts, centers: wide) else { return lo }
+        return min(hi, max(lo, Float(wide[t])))
     }
 
     /// Equal-width histogram of the finite values in [low, high] as `numpy.histogram` computes it for
@@ -138,22 +158,31 @@ public enum Otsu {
     /// in Float32.
     public static func histogram(_ values: [Float], bins: Int, low: Float, high: Float) -> (counts: [Int], centers: [Float]) {
         // numpy.linspace(low, high, bins + 1) in the Float32 of its arguments: step and edges rounded to Float32.
+        // When high − low overflows Float32 (a range wider than 3.4e38), edges and centres are computed in
+        // Float64 and rounded to Float32 instead (numpy would overflow; we stay finite).
         let step = (high - low) / Float(bins)
+        let wide = !step.isFinite
         var edges = (0...bins).map { (i: Int) -> Float in
+            if wide { return Float(Double(low) + Double(i) * ((Double(high) - Double(low)) / Double(bins))) }
             let scaled = Float(i) * step
             return scaled + low
         }
         edges[bins] = high
         var counts = [Int](repeating: 0, count: bins)
-        let scale = Float(bins) / (high - low)
+        // The bin estimate in Float64: (v − low)·bins/(high − low) is finite for every finite Float32 pair
+        // (in Float32 it overflows for subnormal ranges and wide ones), clamped to the bins before converting.
+        let scale = Double(bins) / (Double(high) - Double(low))
         for v in values where v.isFinite && v >= low && v <= high {
-            var i = Int((v - low) * scale)
-            if i >= bins { i = bins - 1 }
+            let estimate = (Double(v) - Double(low)) * scale
+            var i = estimate >= Double(bins - 1) ? bins - 1 : (estimate > 0 ? Int(estimate) : 0)
             if i > 0 && v < edges[i] { i -= 1 }
             if i < bins - 1 && v >= edges[i + 1] { i += 1 }
             counts[i] += 1
         }
-        let centers = (0..<bins).map { (edges[$0] + edges[$0 + 1]) / 2 }
+        let centers = (0..<bins).map { i -> Float in
+            let c = (edges[i] + edges[i + 1]) / 2
+            return c.isFinite ? c : Float((Double(edges[i]) + Double(edges[i + 1])) / 2)
+        }
         return (counts, centers)
     }
 }

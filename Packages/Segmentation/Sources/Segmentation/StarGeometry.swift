@@ -8,6 +8,16 @@ import ImageCore
 /// in pixels (y down the rows, x along the columns). A polygon centred on pixel (y, x) with distances d_k has
 /// vertices (y + d_k sin φ_k, x + d_k cos φ_k), pixel centres at integer coordinates.
 public enum StarGeometry {
+    /// `value` (not NaN) clamped to `lower...upper` and converted to an index: the guarded Double → Int
+    /// conversion for coordinates computed from data (±∞ and values beyond Int's range clamp too).
+    @inlinable
+    public static func clampedIndex(_ value: Double, _ lower: Int, _ upper: Int) -> Int {
+        precondition(!value.isNaN, "StarGeometry.clampedIndex: NaN")
+        if value <= Double(lower) { return lower }
+        if value >= Double(upper) { return upper }
+        return Int(value)
+    }
+
     /// The unit steps (dy, dx) of `rays` equally spaced directions.
     public static func directions(_ rays: Int) -> [(dy: Double, dx: Double)] {
         (0..<rays).map { k in
@@ -168,12 +178,16 @@ public struct StarPolygon: Sendable, Equatable {
     }
 
     /// Row-major indices of the pixels of a `width` × `height` image whose centres lie inside the polygon
-    /// (even–odd rule on each row's crossings, so a non-convex outline is handled), in raster order.
+    /// (even–odd rule on each row's crossings, so a non-convex outline is handled), in raster order, each
+    /// pixel once. Extreme values never trap: a polygon with a non-finite vertex (a NaN or infinite centre or distance)
+    /// covers no pixel, and huge finite distances are clipped to the image (a polygon reaching far beyond
+    /// it covers the image rows and columns its outline spans).
     public func pixels(width: Int, height: Int) -> [Int] {
         let v = vertices
-        guard v.count >= 3 else { return [] }
+        guard v.count >= 3, v.allSatisfy({ $0.y.isFinite && $0.x.isFinite }) else { return [] }
         let minY = v.map(\.y).min()!, maxY = v.map(\.y).max()!
-        let y0 = max(0, Int(minY.rounded(.up))), y1 = min(height - 1, Int(maxY.rounded(.down)))
+        let y0 = StarGeometry.clampedIndex(minY.rounded(.up), 0, height)
+        let y1 = StarGeometry.clampedIndex(maxY.rounded(.down), -1, height - 1)
         guard y0 <= y1 else { return [] }
         var out: [Int] = []
         var crossings: [Double] = []
@@ -187,11 +201,15 @@ public struct StarPolygon: Sendable, Equatable {
                     crossings.append(a.x + (yc - a.y) / (b.y - a.y) * (b.x - a.x))
                 }
             }
+            // Vertices beyond ±8.9e307 can make a crossing NaN (∞ − ∞): such a polygon covers nothing.
+            guard !crossings.contains(where: \.isNaN) else { return [] }
             crossings.sort()
             var i = 0
+            var next = 0   // the first column not emitted yet: a self-intersecting outline can share a crossing
             while i + 1 < crossings.count {
-                let xs = max(0, Int(crossings[i].rounded(.up))), xe = min(width - 1, Int(crossings[i + 1].rounded(.down)))
-                if xs <= xe { for col in xs...xe { out.append(row * width + col) } }
+                let xs = max(next, StarGeometry.clampedIndex(crossings[i].rounded(.up), 0, width))
+                let xe = StarGeometry.clampedIndex(crossings[i + 1].rounded(.down), -1, width - 1)
+                if xs <= xe { for col in xs...xe { out.append(row * width + col) }; next = xe + 1 }
                 i += 2
             }
         }

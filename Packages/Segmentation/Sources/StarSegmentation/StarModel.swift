@@ -22,12 +22,17 @@ public struct StarThresholds: Sendable, Equatable {
 
 /// Percentile normalization in front of the network (CSBDeep's `normalize(x, 1, 99.8)`):
 /// x ↦ (x − p_low) / (p_high − p_low), so p_low → 0 and p_high → 1 (no clipping); a constant image maps to 0.
+/// Non-finite pixels map to 0. Where Float32 overflows (a range wider than 3.4e38, or a tiny range with far
+/// outliers) the value is computed in Float64 and clamped to ±1e6 (far beyond what the network distinguishes).
 public func starNormalized(_ plane: ImagePlane, low: Double = 1, high: Double = 99.8) -> [Float] {
     let n = IntensityNormalization.percentiles(of: plane.pixels, low: low, high: high)
     let range = n.high - n.low
     return plane.pixels.map { v in
         guard v.isFinite else { return 0 }
-        return range > 0 ? (v - n.low) / range : v - n.low
+        let x = range > 0 ? (v - n.low) / range : v - n.low
+        if x.isFinite { return x }
+        let wide = (Double(v) - Double(n.low)) / (range > 0 ? Double(n.high) - Double(n.low) : 1)
+        return Float(min(1e6, max(-1e6, wide)))
     }
 }
 

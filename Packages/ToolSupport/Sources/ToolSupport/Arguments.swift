@@ -2,6 +2,8 @@
 ///
 /// The conventions (swift-argument-parser's, without the dependency):
 /// - `--help` (or `-h`) prints the tool's help on stdout and exits 0.
+/// - `--version` prints one line (tool, release version, git commit, model format; ``ToolVersion``) on
+///   stdout and exits 0.
 /// - Options are `--name value` or `--name=value`; flags are `--name`.
 /// - `--` ends option parsing; everything after it is positional.
 /// - A lone `-` is a positional argument meaning "read input paths from stdin".
@@ -105,6 +107,9 @@ public struct CommandSpec {
     public var positionalUsage: String
     /// Free text printed after the options (input conventions, examples, exit codes).
     public var discussion: String
+    /// What the tool does with NaN, ±∞ and extreme finite pixel values (printed by `--help` under
+    /// `NON-FINITE AND EXTREME VALUES:`; empty for tools that read no pixel data).
+    public var extremeValues: String = ""
     var entries: [Entry] = []
 
     /// Declares a command.
@@ -161,6 +166,7 @@ public struct CommandSpec {
             rows.append((left, right))
         }
         rows.append(("-h, --help", "Show this help and exit."))
+        rows.append(("--version", "Show the version, git commit and model format version, and exit."))
         let width = min(max(rows.map(\.0.count).max() ?? 0, 10), 34)
         for (left, right) in rows {
             if left.count > width {
@@ -174,6 +180,11 @@ public struct CommandSpec {
             lines.append("")
             lines.append(discussion)
         }
+        if !extremeValues.isEmpty {
+            lines.append("")
+            lines.append("NON-FINITE AND EXTREME VALUES:")
+            lines.append(extremeValues)
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -181,6 +192,8 @@ public struct CommandSpec {
     public enum Outcome {
         /// `--help` or `-h` was given.
         case help
+        /// `--version` was given.
+        case version
         /// Arguments that fit the declaration.
         case arguments(ParsedArguments)
     }
@@ -201,6 +214,7 @@ public struct CommandSpec {
             }
             if arg == "--" { optionsEnded = true; continue }
             if arg == "--help" || arg == "-h" { return .help }
+            if arg == "--version" { return .version }
             guard arg.hasPrefix("--") else {
                 throw UsageError("unknown option '\(arg)'")
             }
@@ -237,13 +251,17 @@ public struct CommandSpec {
         return .arguments(ParsedArguments(values: values, positionals: positionals))
     }
 
-    /// Parses the process's arguments; prints help and exits 0 on `--help`, or prints the
+    /// Parses the process's arguments; prints help and exits 0 on `--help`, the version line on
+    /// `--version`, or prints the
     /// usage error on stderr and exits 2.
     public func parseOrExit(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> ParsedArguments {
         do {
             switch try parse(arguments) {
             case .help:
                 writeStdout(helpText)
+                exitProcess(.success)
+            case .version:
+                writeStdout(ToolVersion.line(tool: name) + "\n")
                 exitProcess(.success)
             case .arguments(let parsed):
                 return parsed

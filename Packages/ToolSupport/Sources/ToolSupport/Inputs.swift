@@ -65,8 +65,9 @@ public enum InputPaths {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
+extension StringProtocol {
+    /// The text without the leading and trailing characters in `set`.
+    func trimmingCharacters(in set: Set<Character>) -> String {
         var s = self[...]
         while let f = s.first, set.contains(f) { s = s.dropFirst() }
         while let l = s.last, set.contains(l) { s = s.dropLast() }

@@ -87,6 +87,7 @@ public struct ProgressReporter {
 }
 
 private func format1(_ v: Double) -> String {
+    guard v.isFinite, abs(v) < 1e15 else { return "?" }   // a rate over a zero interval must not trap
     let tenths = Int((v * 10).rounded())
     return "\(tenths / 10).\(tenths % 10)"
 }

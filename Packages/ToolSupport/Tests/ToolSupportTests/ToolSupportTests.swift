@@ -24,6 +24,7 @@ struct Fixture {
     func parse(_ args: [String]) throws -> ParsedArguments {
         switch try spec.parse(args) {
         case .help: throw UsageError("help")
+        case .version: throw UsageError("version")
         case .arguments(let a): return a
         }
     }
@@ -70,6 +71,37 @@ struct Fixture {
         #expect(text.contains("USAGE: sn-test [options] [IMAGE ...]"))
         #expect(text.contains("--method <otsu|adaptive|star>"))
         #expect(text.contains("(default: 7)"))
+        #expect(text.contains("--version"))
+        #expect(!text.contains("NON-FINITE"), "no extreme-values section unless the tool declares one")
+        var spec = f.spec
+        spec.extremeValues = "NaN pixels are ignored."
+        #expect(spec.helpText.hasSuffix("NON-FINITE AND EXTREME VALUES:\nNaN pixels are ignored.\n"))
+    }
+
+    @Test func versionIsRecognised() throws {
+        let f = Fixture()
+        guard case .version = try f.spec.parse(["--repeats", "2", "--version"]) else {
+            Issue.record("--version not recognised"); return
+        }
+        let line = ToolVersion.line(tool: "sn-test")
+        #expect(line.hasPrefix("sn-test "))
+        #expect(line.hasSuffix(", model format \(ToolVersion.modelFormatVersion))"))
+    }
+
+    @Test func gitCommitIsReadFromLooseAndPackedRefs() throws {
+        let root = "/tmp/sn-version-test-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: root) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/.git/refs/heads", withIntermediateDirectories: true)
+        let a = String(repeating: "a", count: 40), b = String(repeating: "b", count: 40)
+        try "ref: refs/heads/main\n".write(toFile: root + "/.git/HEAD", atomically: false, encoding: .utf8)
+        try "# pack-refs\n\(b) refs/heads/main\n".write(toFile: root + "/.git/packed-refs", atomically: false, encoding: .utf8)
+        #expect(ToolVersion.gitCommit(repository: root) == b)
+        try "\(a)\n".write(toFile: root + "/.git/refs/heads/main", atomically: false, encoding: .utf8)
+        #expect(ToolVersion.gitCommit(repository: root) == a)
+        try "\(b)\n".write(toFile: root + "/.git/HEAD", atomically: false, encoding: .utf8)    // detached
+        #expect(ToolVersion.gitCommit(repository: root) == b)
+        #expect(ToolVersion.gitCommit(repository: root + "/nowhere") == nil)
     }
 
     @Test(arguments: [
