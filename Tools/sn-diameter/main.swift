@@ -51,13 +51,6 @@ guard args[channelKey] >= 0 else { spec.usageExit("--channel must be 0 or more, 
 let inputs = spec.inputsOrExit(args)
 let estimator = DiameterEstimator()
 
-/// The median of `values` (nil when empty).
-func middle(_ values: [Double]) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let v = values.sorted()
-    return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
-}
-
 func row(_ name: String, _ diameter: Double?, _ count: Int, _ status: String) -> String {
     let d = diameter.map { String(format: "%.2f", $0) } ?? ""
     return "\(name)\t\(d)\t\(count)\t\(status)"
@@ -95,7 +88,7 @@ for input in inputs {
             let levels = planes.count == 1 ? estimator.levelDiameters(planes[0], width: w, height: h)
                                            : estimator.levelDiameters(stack: planes, width: w, height: h)
             return (levels ?? []).map { l in
-                String(format: "%@\t%.2f\t%d\t%@", input, l.sigma, l.diameters.count, middle(l.diameters).map { String(format: "%.2f", $0) } ?? "")
+                String(format: "%@\t%.2f\t%d\t%@", input, l.sigma, l.diameters.count, MaskDiameter.median(values: l.diameters).map { String(format: "%.2f", $0) } ?? "")
             }
         }
         let start = monotonicSeconds()
@@ -109,6 +102,6 @@ for input in inputs {
 }
 let summary = args[labelsKey] ? pooled : estimates
 if !args[levelsKey] {
-    writeStdout(row("summary", middle(summary), summary.count, summary.isEmpty ? "none" : "measured") + (args[timeKey] ? "\t\n" : "\n"))
+    writeStdout(row("summary", MaskDiameter.median(values: summary), summary.count, summary.isEmpty ? "none" : "measured") + (args[timeKey] ? "\t\n" : "\n"))
 }
 batch.exit()

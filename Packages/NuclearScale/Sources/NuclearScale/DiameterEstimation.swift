@@ -196,11 +196,7 @@ public struct DiameterEstimator: Sendable {
         return -(lo + hi) / 2
     }
 
-    static func median(_ v: [Double]) -> Double? {
-        guard !v.isEmpty else { return nil }
-        let s = v.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
+    static func median(_ v: [Double]) -> Double? { MaskDiameter.median(values: v) }
 
     /// The map of `pixels` by their 1 and 99.8 % percentiles to [0, 1] (values outside extend the range,
     /// clamped to ±10⁶; non-finite samples map to 0), or nil when the two percentiles coincide (no
