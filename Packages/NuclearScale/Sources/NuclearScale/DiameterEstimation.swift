@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -126,17 +127,23 @@ public struct DiameterEstimator: Sendable {
         }
         let side = tileSide
         let columns = Int(Double(tileCount).squareRoot().rounded(.up)), rowsOfTiles = (tileCount + columns - 1) / columns
-        var pooled: [Level]? = nil
-        for t in 0..<tileCount {
-            let (r, c) = (t / columns, t % columns)
-            let x0 = columns == 1 ? (width - side) / 2 : c * (width - side) / (columns - 1)
-            let y0 = rowsOfTiles == 1 ? (height - side) / 2 : r * (height - side) / (rowsOfTiles - 1)
-            var tile = [Float](repeating: 0, count: side * side)
-            for y in 0..<side {
-                for x in 0..<side { tile[y * side + x] = mapping(pixels[(y0 + y) * width + x0 + x]) }
+        // Tiles are measured in parallel and pooled in tile order (the result does not depend on threads).
+        var perTile = [[Level]](repeating: [], count: tileCount)
+        perTile.withUnsafeMutableBufferPointer { results in
+            let out = results.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: tileCount) { t in
+                let (r, c) = (t / columns, t % columns)
+                let x0 = columns == 1 ? (width - side) / 2 : c * (width - side) / (columns - 1)
+                let y0 = rowsOfTiles == 1 ? (height - side) / 2 : r * (height - side) / (rowsOfTiles - 1)
+                var tile = [Float](repeating: 0, count: side * side)
+                for y in 0..<side {
+                    for x in 0..<side { tile[y * side + x] = mapping(pixels[(y0 + y) * width + x0 + x]) }
+                }
+                out[t] = levels(tile, width: side, height: side)
             }
-            pooled = Self.merge(pooled, levels(tile, width: side, height: side))
         }
+        var pooled: [Level]? = nil
+        for levels in perTile { pooled = Self.merge(pooled, levels) }
         return pooled
     }
 
