@@ -71,9 +71,8 @@ for input in inputs {
             for t in 0..<dims.sizeT { for z in 0..<dims.sizeZ { all.append(try file.labels(channel: channel, z: z, t: t).labels) } }
             let diameters = all.flatMap(MaskDiameter.equivalentDiameters)
             pooled += diameters
-            let objects = diameters.count
-            let median = MaskDiameter.median(all)
-            return [row(input, median, objects, median == nil ? "no_objects" : "measured")]
+            let median = MaskDiameter.median(values: diameters)
+            return [row(input, median, diameters.count, median == nil ? "no_objects" : "measured")]
         }
         var planes: [[Float]] = []
         var (w, h) = (0, 0)
@@ -85,19 +84,16 @@ for input in inputs {
             }
         }
         if args[levelsKey] {
-            let levels = planes.count == 1 ? estimator.levelDiameters(planes[0], width: w, height: h)
-                                           : estimator.levelDiameters(stack: planes, width: w, height: h)
+            let levels = estimator.levelDiameters(stack: planes, width: w, height: h)
             return (levels ?? []).map { l in
                 String(format: "%@\t%.2f\t%d\t%@", input, l.sigma, l.diameters.count, MaskDiameter.median(values: l.diameters).map { String(format: "%.2f", $0) } ?? "")
             }
         }
         let start = monotonicSeconds()
-        let e = planes.count == 1 ? estimator.estimate(planes[0], width: w, height: h)
-                                  : estimator.estimate(stack: planes, width: w, height: h)
+        let e = estimator.estimate(stack: planes, width: w, height: h)
         let seconds = monotonicSeconds() - start
-        let status = switch e.status { case .measured: "measured"; case .noContrast: "no_contrast"; case .noNuclei: "no_nuclei" }
         if let d = e.diameter { estimates.append(d) }
-        return [row(input, e.diameter, e.objectCount, status) + (args[timeKey] ? String(format: "\t%.4f", seconds) : "")]
+        return [row(input, e.diameter, e.objectCount, e.status.rawValue) + (args[timeKey] ? String(format: "\t%.4f", seconds) : "")]
     }
 }
 let summary = args[labelsKey] ? pooled : estimates

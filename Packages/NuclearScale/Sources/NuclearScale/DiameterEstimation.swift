@@ -9,12 +9,12 @@ import Darwin
 public struct DiameterEstimate: Sendable, Equatable {
     /// Why an estimate is or is not there.
     public enum Status: String, Sendable, Equatable {
-        /// `diameter` was measured from at least ``DiameterEstimator/minimumBlobs`` nuclei.
+        /// `diameter` was measured from at least ``DiameterEstimator/minimumObjects`` nuclei.
         case measured
         /// The plane has no contrast (constant, or no finite values): nothing to measure.
-        case noContrast
+        case noContrast = "no_contrast"
         /// The plane has contrast but too few nucleus-like objects stand out at any smoothing level.
-        case noNuclei
+        case noNuclei = "no_nuclei"
     }
     /// The median nucleus diameter, px (nil unless `status` is `.measured`).
     public var diameter: Double?
@@ -91,7 +91,7 @@ public struct DiameterEstimator: Sendable {
     }
 
     /// One estimate for a stack of planes of equal size: objects pooled over up to ``stackPlanes`` evenly
-    /// spaced planes at each level.
+    /// spaced planes at each level (a stack of one plane gives that plane's estimate).
     public func estimate(stack planes: [[Float]], width: Int, height: Int) -> DiameterEstimate {
         select(levelDiameters(stack: planes, width: width, height: height))
     }
@@ -156,7 +156,7 @@ public struct DiameterEstimator: Sendable {
     /// The estimate from per-level diameters (see the type's documentation).
     func select(_ levels: [Level]?) -> DiameterEstimate {
         guard let levels else { return DiameterEstimate(diameter: nil, objectCount: 0, status: .noContrast) }
-        let medians = levels.map { Self.median($0.diameters) }
+        let medians = levels.map { MaskDiameter.median(values: $0.diameters) }
         func trusted(_ k: Int) -> Bool {
             guard k < levels.count, let m = medians[k] else { return false }
             return levels[k].diameters.count >= max(1, minimumObjects) && m >= sharpness * levels[k].sigma
@@ -176,7 +176,7 @@ public struct DiameterEstimator: Sendable {
             k = end
         }
         if let run = plateau, run.count >= max(2, minimumPlateau) {
-            let d = Self.median(run.map { medians[$0]! })!
+            let d = MaskDiameter.median(values: run.map { medians[$0]! })!
             return measured(d, at: run.min { abs(medians[$0]! - d) < abs(medians[$1]! - d) }!)
         }
         // The finest trusted pair that agrees; the best-agreeing trusted pair; the finest trusted level.
@@ -203,7 +203,6 @@ public struct DiameterEstimator: Sendable {
         return -(lo + hi) / 2
     }
 
-    static func median(_ v: [Double]) -> Double? { MaskDiameter.median(values: v) }
 
     /// The map of `pixels` by their 1 and 99.8 % percentiles to [0, 1] (values outside extend the range,
     /// clamped to ±10⁶; non-finite samples map to 0), or nil when the two percentiles coincide (no

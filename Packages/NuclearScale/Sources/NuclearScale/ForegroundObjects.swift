@@ -30,17 +30,6 @@ public enum ForegroundObjects {
         return Float(Double(lo) + Double(bestIndex + 1) / scale)
     }
 
-    /// The areas (pixel counts) of the 8-connected components of `mask` after its holes (background
-    /// components that do not touch the border) are filled, in raster order of their first pixel.
-    public static func filledComponentAreas(_ mask: [Bool], width: Int, height: Int) -> [Int] {
-        precondition(mask.count == width * height, "mask size \(mask.count) ≠ \(width) × \(height)")
-        let filled = filledMask(mask, width: width, height: height)
-        let objects = components(filled, width: width, height: height, eightConnected: true)
-        var areas = [Int](repeating: 0, count: objects.count)
-        for l in objects.labels where l > 0 { areas[Int(l) - 1] += 1 }
-        return areas
-    }
-
     /// Connected-component labels (1…count in raster order of first pixel, 0 outside `mask`) by
     /// union–find over a raster scan (path halving; the smaller root wins, so roots are first pixels).
     static func components(_ mask: [Bool], width: Int, height: Int, eightConnected: Bool) -> (labels: [UInt32], count: Int) {

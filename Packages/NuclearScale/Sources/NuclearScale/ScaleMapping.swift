@@ -59,8 +59,7 @@ public struct ResolvedDiameter: Sendable, Equatable {
         case .fixed(let d):
             return ResolvedDiameter(diameter: d, source: .given, estimate: nil)
         case .auto:
-            let e = planes.count == 1 ? estimator.estimate(planes[0], width: width, height: height)
-                                      : estimator.estimate(stack: planes, width: width, height: height)
+            let e = estimator.estimate(stack: planes, width: width, height: height)
             if let d = e.diameter { return ResolvedDiameter(diameter: d, source: .estimated, estimate: e) }
             return ResolvedDiameter(diameter: fallback, source: .fallback, estimate: e)
         }
