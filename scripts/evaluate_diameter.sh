@@ -30,7 +30,7 @@ for style in source target; do
         if [ ! -d "$dir/images" ]; then
             size=$(awk -v d="$d" 'BEGIN { s = int(16 * d / 16 + 0.5) * 16; print (s < 256 ? 256 : s) }')
             density=$(awk -v d="$d" 'BEGIN { v = 10 * (12.2 / d)^2; print (v > 60 ? 60 : v) }')
-            "$bin/sn-synth" --style "$style" --count "$count" --seed 21 --size "$size" --diameter "$d" \
+            "$bin/sn-synth" --style "$style" --count "$count" --seed "${SEED:-21}" --size "$size" --diameter "$d" \
                 --density "$density" --out "$dir" > /dev/null 2>&1
         fi
         measure "$style-$d" "$dir/images" "$dir/masks"
