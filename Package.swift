@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "sn-train", dependencies: [saliencyTraining, cycleGAN, losses, nn, nuclearScale, tensor, io, toolSupport],
             path: "Tools/sn-train"),
-        .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, nn, nuclearScale, tensor, io, toolSupport], path: "Tools/sn-enhance"),
+        .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, saliencyTraining, nn, nuclearScale, tensor, io, toolSupport], path: "Tools/sn-enhance"),
 
         .executableTarget(name: "sn-model", dependencies: [nn, toolSupport], path: "Tools/sn-model"),
         .executableTarget(

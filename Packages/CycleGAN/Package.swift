@@ -20,6 +20,7 @@ let package = Package(
         .package(path: "../Segmentation"),
         .package(path: "../Metrics"),
         .package(path: "../NuclearScale"),
+        .package(path: "../Synthesis"),
     ],
     targets: [
         .target(name: "CycleGAN", dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
             .product(name: "Segmentation", package: "Segmentation"),
             .product(name: "Metrics", package: "Metrics"),
             .product(name: "NuclearScale", package: "NuclearScale"),
+            .product(name: "Synthesis", package: "Synthesis"),
         ]),
         .testTarget(name: "CycleGANTests", dependencies: [
             "CycleGAN", "SaliencyTraining",

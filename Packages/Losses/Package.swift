@@ -11,11 +11,13 @@ let package = Package(
     dependencies: [
         .package(path: "../Tensor"),
         .package(path: "../NN"),
+        .package(path: "../NuclearScale"),
     ],
     targets: [
         .target(name: "Losses", dependencies: [
             .product(name: "NN", package: "NN"),
             .product(name: "TensorCore", package: "Tensor"),
+            .product(name: "NuclearScale", package: "NuclearScale"),
         ]),
         .testTarget(
             name: "LossesTests",

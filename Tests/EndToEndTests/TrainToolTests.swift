@@ -99,4 +99,51 @@ import Testing
         let noRun = try ToolRunner.run("sn-train", Self.arguments(dir, out: "fresh") + ["--resume"])
         #expect(noRun.status == 1 && noRun.stderr.contains("last.safetensors"), "\(noRun.stderr)")
     }
+    /// Adaptation without annotation and without target images: `--source` alone synthesizes the target
+    /// domain into the run; `--init FILE` starts all four networks from another run's best networks (its
+    /// architecture is taken, the explicit flags ignored); `sn-enhance --model RUN` takes the run folder.
+    /// A generator-only file is refused for --init with its name.
+    @Test func adaptationWithoutTargetsWarmStartsAndEnhancesFromTheRunFolder() throws {
+        let dir = try ToolRunner.temporaryFolder("adapt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.data(dir)
+        let source = dir.appendingPathComponent("X").path
+        let common = ["--epoch-iterations", "3", "--epochs", "1", "--decay-epochs", "0", "--crop", "32", "--samples", "0",
+                      "--synthetic-targets", "3", "--seed", "2"]
+        let first = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("first").path,
+                                                    "--ngf", "4", "--blocks", "1", "--ndf", "4", "--content", "mask"] + common)
+        #expect(first.status == 0, "\(first.stderr)")
+        let synthetic = dir.appendingPathComponent("first/synthetic-target/images").path
+        let made = try FileManager.default.contentsOfDirectory(atPath: synthetic).sorted()
+        #expect(made == ["filled_0000.tif", "filled_0001.tif", "filled_0002.tif"])
+        let networks = dir.appendingPathComponent("first/best-networks.safetensors").path
+        let file = try SafeTensorsFile.read(from: networks)
+        #expect(["G.", "F.", "D_X.", "D_Y."].allSatisfy { p in file.tensors.keys.contains { $0.hasPrefix(p) } })
+        #expect(!file.tensors.keys.contains { $0.hasPrefix("adam.") })
+        #expect(file.metadata["training.content"] == "saliency_mask")
+
+        // Warm start: the defaults (ngf 32, 9 blocks) give way to the file's 4 filters and 1 block.
+        let second = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("second").path,
+                                                     "--init", networks] + common)
+        #expect(second.status == 0, "\(second.stderr)")
+        let warm = try SafeTensorsFile.read(from: dir.appendingPathComponent("second/best-networks.safetensors").path)
+        #expect(warm.metadata["hparams.ngf"] == "4" && warm.metadata["hparams.blocks"] == "1")
+        #expect(warm.metadata["training.init"] == "best-networks.safetensors")
+        #expect(warm.tensors.keys.sorted() == file.tensors.keys.sorted())
+
+        let enhanced = try ToolRunner.run("sn-enhance", ["--model", dir.appendingPathComponent("second").path,
+                                                         "--out", dir.appendingPathComponent("enhanced").path,
+                                                         dir.appendingPathComponent("X/images/source_0000.tif").path])
+        #expect(enhanced.status == 0, "\(enhanced.stderr)")
+        #expect(enhanced.lines == [dir.appendingPathComponent("enhanced/source_0000.tif").path])
+
+        let generatorOnly = dir.appendingPathComponent("first/best-generator.safetensors").path
+        let refused = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("third").path,
+                                                      "--init", generatorOnly] + common)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains(generatorOnly) && refused.stderr.contains("holds only a generator"))
+        let notRun = try ToolRunner.run("sn-enhance", ["--model", dir.path, "--out", dir.appendingPathComponent("e2").path,
+                                                       dir.appendingPathComponent("X/images/source_0000.tif").path])
+        #expect(notRun.status == 2 && notRun.stderr.contains("not an sn-train run"))
+    }
 }

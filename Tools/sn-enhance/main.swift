@@ -5,6 +5,7 @@
 // global instance-norm statistics, so tiling changes nothing but memory), and mapped back to the input's
 // intensities. docs/enhancement.md.
 import CycleGAN
+import SaliencyTraining
 import MicroscopyIO
 import NN
 import NuclearScale
@@ -69,7 +70,7 @@ spec.extremeValues = """
     """
 let outKey = spec.optionalOption("out", as: String.self, help: "Output folder (created if missing). Required.")
 let modelKey = spec.optionalOption("model", as: String.self,
-                                   help: "The generator file (.safetensors from sn-train); default: the shipped \(defaultModel).")
+                                   help: "The generator file (.safetensors from sn-train), or a run folder of sn-train (its best-generator.safetensors, else its last.safetensors); default: the shipped \(defaultModel).")
 let tileKey = spec.option("tile", default: 512, help: "Tile side in pixels (rounded up to a multiple of 4); 0 = whole image.")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let typeKey = spec.option("type", default: OutputType.same, help: "Output sample type.")
@@ -94,9 +95,12 @@ if format == .png && outputType == .float32 {
 }
 if args[threadsKey] > 0 { Parallel.threadCount = args[threadsKey] }
 
-guard let modelPath = args[modelKey] ?? ShippedModels.locate(defaultModel) else {
+guard let modelArgument = args[modelKey] ?? ShippedModels.locate(defaultModel) else {
     spec.usageExit("no --model given and the shipped \(defaultModel) was not found in "
                    + ShippedModels.searchFolders().joined(separator: ", "))
+}
+guard let modelPath = RunFolder.modelFile(modelArgument) else {
+    spec.usageExit("\(modelArgument): a folder without best-generator.safetensors or last.safetensors (not an sn-train run)")
 }
 let model: GeneratorModel
 do {

@@ -7,8 +7,15 @@ import ToolSupport
 
 /// The `--style` spellings (mapped onto `SynthesisStyle`).
 enum StyleOption: String, ArgumentChoice {
-    case source, target
-    var style: SynthesisStyle { self == .source ? .source : .target }
+    case source, target, lowlight, filled
+    var style: SynthesisStyle {
+        switch self {
+        case .source: .source
+        case .target: .target
+        case .lowlight: .lowLight
+        case .filled: .filled
+        }
+    }
 }
 /// `--compression none|lzw|deflate` reads MicroscopyIO's enum directly (its raw values are the spellings).
 extension TIFFCompression: @retroactive ArgumentChoice {}
@@ -32,6 +39,8 @@ var spec = CommandSpec(
     Styles (parameters in docs/synthetic-data.md): 'source' is low light: 12-50 photons, haze, uneven
     illumination, nucleus brightness spread over 0.3-1 (log-uniform); SNR about 11-20, Otsu fails.
     'target' is salient: 150-600 photons, little haze, brightness 0.5-1; SNR about 24-43.
+    'lowlight' spans what users have: 2-60 photons, brightness over a decade, coarser texture, haze 0.3-1,
+    sparse to dense fields; 'filled' is salient with smooth, filled interiors (no texture, no nucleoli).
     The same seed gives the same nucleus layout in both styles (paired sets); use different seeds
     for the unpaired training sets.
     Images are a pure function of (style, size, stack, density, diameter, seed, index): the same command

@@ -24,6 +24,11 @@ enum PlacementChoice: String, ArgumentChoice, CaseIterable {
     }
 }
 
+/// The content-preservation term (TrainingOptions.contentPreservation).
+enum ContentChoice: String, ArgumentChoice, CaseIterable {
+    case none, mask
+}
+
 enum UpsamplingChoice: String, ArgumentChoice, CaseIterable {
     case transposed, resize
     var upsampling: GeneratorUpsampling { self == .transposed ? .transposedConvolution : .resizeConvolution }
@@ -43,11 +48,19 @@ var spec = CommandSpec(
     (--identity x lambda). --placement adversarial puts the saliency loss on the discriminator outputs instead
     (the authors' code, with the correct 1 - SSIM); --placement vanilla is CycleGAN (L1 cycle).
 
+    Adapting to your own data (no masks, no target images): sn-train --source MYDIR --out RUN --init shipped.
+    Without --target, --synthetic-targets images of the 'filled' synthetic style (salient, smooth, filled
+    nuclei) are written to RUN/synthetic-target at the nucleus diameter of the --init model (else of the
+    source) and serve as the target domain. --init shipped|FILE starts G, F, D_X and D_Y from the shipped
+    networks (Models/saliencynet-networks.safetensors) or from a run's best-networks.safetensors or
+    checkpoint; the architecture is then the file's (--ngf, --blocks, --ndf, --upsampling are ignored).
+
     Files in --out: losses.csv (every loss, every iteration), validation.csv and samples/epoch-NNNN.png (per
     epoch), last.safetensors (full state: resume with --resume), best.safetensors and best-generator.safetensors
     (the epoch with the best validation score: Otsu IoU minus count errors on --validation, an sn-synth
-    source-style folder with masks; without --validation, the last epoch). best-generator.safetensors is the
-    model for sn-enhance. All are written atomically. The best generator's path is printed on stdout.
+    source-style folder with masks; without --validation, the last epoch), best-networks.safetensors (its G,
+    F, D_X, D_Y: what --init starts from). best-generator.safetensors is the model for sn-enhance, which also
+    accepts the run folder itself (sn-enhance --model RUN). All are written atomically. The best generator's path is printed on stdout.
 
     Nucleus size (docs/nuclear-scale.md): G and F work at the target images' median nucleus diameter, which
     every model file records (training.nucleus_diameter) so that sn-enhance brings each image to it. Each
@@ -72,7 +85,12 @@ spec.extremeValues = """
     pixels, or every pixel of a plane whose range is subnormal or overflows) enters the networks as 0.
     """
 let sourceKey = spec.optionalOption("source", as: String.self, help: "Domain X (low saliency): folder, image, or list file.")
-let targetKey = spec.optionalOption("target", as: String.self, help: "Domain Y (high saliency): folder, image, or list file.")
+let targetKey = spec.optionalOption("target", as: String.self,
+                                    help: "Domain Y (high saliency): folder, image, or list file (default: synthesized, see below).")
+let syntheticTargetsKey = spec.option("synthetic-targets", default: 400,
+                                      help: "Without --target: how many 'filled' synthetic target images to make (1...100000).")
+let initKey = spec.optionalOption("init", as: String.self,
+                                  help: "Start the networks from 'shipped' or a FILE (best-networks.safetensors or a checkpoint).")
 let validationKey = spec.optionalOption("validation", as: String.self,
                                         help: "Folder with images/ and masks/ of source-style images, scored each epoch.")
 let validationLimitKey = spec.option("validation-limit", default: 50, help: "Validation images used (0 = all).")
@@ -94,6 +112,13 @@ let noiseKey = spec.option("cycle-noise", default: 0.0,
                            help: "Std of Gaussian noise added to G(x) and F(y) before translating back in the cycle (0 = none, the paper).")
 let blurKey = spec.option("cycle-blur", default: 0.0,
                           help: "Sigma (px) of a Gaussian blur on both sides of the cycle comparison (0 = none, the paper).")
+let contentKey = spec.option("content", default: ContentChoice.none,
+                             help: "Content preservation: 'mask' ties the soft Otsu masks of G(x) and of x blurred at the nucleus scale (and of F(y), y), UTOM's saliency constraint; 'none' is the paper's objective.")
+let contentWeightKey = spec.option("content-weight", default: 1.0, help: "Weight of the content term (with --content mask).")
+let contentBlurKey = spec.option("content-blur", default: 2.0,
+                                 help: "Sigma (px, at the target nucleus diameter) of the blur of the low-saliency side's mask (with --content mask).")
+let contentSoftnessKey = spec.option("content-softness", default: 0.1,
+                                     help: "Sigmoid width of the soft masks, in normalised intensity ([-1, 1]) (with --content mask).")
 let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
 let beta1Key = spec.option("beta1", default: 0.5, help: "Adam beta1.")
 let beta2Key = spec.option("beta2", default: 0.999, help: "Adam beta2.")
@@ -114,8 +139,24 @@ let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
 BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
 guard let out = args[outKey] else { spec.usageExit("--out DIR is required") }
-guard let sourcePath = args[sourceKey], let targetPath = args[targetKey] else {
-    spec.usageExit("--source and --target are required")
+guard let sourcePath = args[sourceKey] else { spec.usageExit("--source is required") }
+let targetPath = args[targetKey]
+guard (1...100_000).contains(args[syntheticTargetsKey]) else {
+    spec.usageExit("--synthetic-targets must be 1...100000, got \(args[syntheticTargetsKey])")
+}
+/// The shipped networks that `--init shipped` starts from.
+let shippedNetworks = "saliencynet-networks.safetensors"
+var initialWeights: String? = nil
+if let choice = args[initKey] {
+    if choice == "shipped" {
+        guard let path = ShippedModels.locate(shippedNetworks) else {
+            spec.usageExit("--init shipped: \(shippedNetworks) not found (looked in \(ShippedModels.searchFolders().joined(separator: ", ")))")
+        }
+        initialWeights = path
+    } else {
+        guard FileManager.default.fileExists(atPath: choice) else { spec.usageExit("--init \(choice): no such file") }
+        initialWeights = choice
+    }
 }
 let weights: SaliencyLossWeights
 do {
@@ -133,27 +174,36 @@ where value < 0 { spec.usageExit("--\(name) must be 0 or more, got \(value)") }
 guard args[cropKey] >= 32 && args[cropKey] % 4 == 0 else { spec.usageExit("--crop must be a multiple of 4 and at least 32") }
 guard args[epochsKey] + args[decayKey] >= 1 else { spec.usageExit("--epochs plus --decay-epochs must be at least 1") }
 for (name, value) in [("lambda", args[lambdaKey]), ("identity", args[identityKey]), ("lr", args[lrKey]),
-                      ("cycle-noise", args[noiseKey]), ("cycle-blur", args[blurKey])]
+                      ("cycle-noise", args[noiseKey]), ("cycle-blur", args[blurKey]), ("content-weight", args[contentWeightKey])]
 where !(value.isFinite && value >= 0) { spec.usageExit("--\(name) must be a number >= 0, got \(value)") }
+for (name, value) in [("content-blur", args[contentBlurKey]), ("content-softness", args[contentSoftnessKey])]
+where !(value.isFinite && value > 0) { spec.usageExit("--\(name) must be a number > 0, got \(value)") }
+let content: ContentPreservation = switch args[contentKey] {
+case .none: .none
+case .mask: .saliencyMask(SaliencyConstraint(blurSigma: args[contentBlurKey], softness: Float(args[contentSoftnessKey])),
+                          weight: Float(args[contentWeightKey]))
+}
 if args[threadsKey] > 0 { Parallel.threadCount = args[threadsKey] }
 
 let diagnostics = Diagnostics(tool: spec.name)
 var options: SaliencyNetTrainingOptions
 do {
     options = SaliencyNetTrainingOptions(sourceFiles: try ImageDomain.imageFiles(sourcePath),
-                                         targetFiles: try ImageDomain.imageFiles(targetPath), outputFolder: out)
+                                         targetFiles: try targetPath.map(ImageDomain.imageFiles) ?? [], outputFolder: out)
 } catch {
     diagnostics.error("\(error)")
     exitProcess(.someInputsFailed)
 }
 options.channel = args[channelKey]
+options.initialWeights = initialWeights
+options.syntheticTargets = args[syntheticTargetsKey]
 options.validationFolder = args[validationKey]
 options.validationLimit = args[validationLimitKey]
 options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args[blocksKey], upsampling: args[upsamplingKey].upsampling)
 options.discriminatorFilters = args[ndfKey]
 options.step = TrainingOptions(placement: args[placementKey].placement, saliencyWeights: weights, cycleWeight: Float(args[lambdaKey]),
                                identityFraction: Float(args[identityKey]), poolSize: args[poolKey],
-                               cycleNoise: Float(args[noiseKey]), cycleBlur: Float(args[blurKey]), learningRate: Float(args[lrKey]),
+                               cycleNoise: Float(args[noiseKey]), cycleBlur: Float(args[blurKey]), contentPreservation: content, learningRate: Float(args[lrKey]),
                                beta1: Float(args[beta1Key]), beta2: Float(args[beta2Key]))
 options.cropSize = args[cropKey]
 options.batchSize = args[batchKey]

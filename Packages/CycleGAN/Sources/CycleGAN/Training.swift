@@ -64,6 +64,10 @@ public struct TrainingOptions: Sendable, Equatable {
     /// without the blur the cycle rewards G for encoding it (as a hidden signal, or with
     /// ``cycleNoise`` as visible speckle). The identity terms are not blurred.
     public var cycleBlur: Float
+    /// A content-preservation term in the generator objective (``ContentPreservation/none``, the
+    /// paper's, by default): ``ContentPreservation/saliencyMask(_:weight:)`` adds
+    /// `w · (L_sc(x, G(x)) + L_sc(F(y), y))`, UTOM's saliency constraint (Losses' ``SaliencyConstraint``).
+    public var contentPreservation: ContentPreservation
     /// Adam learning rate (2e-4), β₁ (0.5), β₂ (0.999).
     public var learningRate: Float
     public var beta1: Float
@@ -75,7 +79,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// 0.5·λ, pool 50, Adam 2e-4 (0.5, 0.999)).
     public init(placement: LossPlacement = .cycle, saliencyWeights: SaliencyLossWeights = .modelM,
                 cycleWeight: Float = 10, identityFraction: Float = 0.5, poolSize: Int = 50, cycleNoise: Float = 0,
-                cycleBlur: Float = 0, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
+                cycleBlur: Float = 0, contentPreservation: ContentPreservation = .none, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
                 schedule: LearningRateSchedule = .constant) {
         self.placement = placement
         self.saliencyWeights = saliencyWeights
@@ -85,6 +89,10 @@ public struct TrainingOptions: Sendable, Equatable {
         self.cycleNoise = cycleNoise
         precondition(cycleBlur >= 0 && cycleBlur.isFinite, "TrainingOptions: cycleBlur must be ≥ 0, got \(cycleBlur)")
         self.cycleBlur = cycleBlur
+        if case let .saliencyMask(_, weight) = contentPreservation {
+            precondition(weight >= 0 && weight.isFinite, "TrainingOptions: content weight must be ≥ 0, got \(weight)")
+        }
+        self.contentPreservation = contentPreservation
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -114,8 +122,11 @@ public struct StepLosses: Sendable, Equatable {
     /// when the placement is ``LossPlacement/cycle``; nil otherwise.
     public var cycleTermsX: SaliencyLossValues?
     public var cycleTermsY: SaliencyLossValues?
+    /// The content-preservation terms `w·L_sc(x, G(x))` and `w·L_sc(F(y), y)` (0 without one).
+    public var contentX: Float = 0
+    public var contentY: Float = 0
     /// The generators' total: adversarial + cycle + identity terms.
-    public var generatorTotal: Float { adversarialG + adversarialF + cycleX + cycleY + identityX + identityY }
+    public var generatorTotal: Float { adversarialG + adversarialF + cycleX + cycleY + identityX + identityY + contentX + contentY }
     /// `½ (C_adv(D_X(x), real) + C_adv(D_X(pool(F(y))), fake))`.
     public var discriminatorX: Float
     /// `½ (C_adv(D_Y(y), real) + C_adv(D_Y(pool(G(x))), fake))`.
@@ -123,7 +134,7 @@ public struct StepLosses: Sendable, Equatable {
 
     /// Every value, in a fixed order, for finiteness checks and logs.
     public var all: [Float] {
-        [adversarialG, adversarialF, cycleX, cycleY, identityX, identityY, discriminatorX, discriminatorY]
+        [adversarialG, adversarialF, cycleX, cycleY, identityX, identityY, contentX, contentY, discriminatorX, discriminatorY]
     }
 }
 
@@ -256,6 +267,13 @@ public struct CycleGANTrainer {
         let cycleX = lambda * cycle(m.F(noisy(fakeY)), x, &termsX)
         let cycleY = lambda * cycle(m.G(noisy(fakeX)), y, &termsY)
         var total = adversarialG + adversarialF + cycleX + cycleY
+        var contentX: Float = 0, contentY: Float = 0
+        if case let .saliencyMask(constraint, weight) = options.contentPreservation, weight > 0 {
+            let termX = weight * constraint(lowSaliency: x, salient: fakeY)
+            let termY = weight * constraint(lowSaliency: fakeX, salient: y)
+            total = total + termX + termY
+            (contentX, contentY) = (termX.value.scalar, termY.value.scalar)
+        }
         var identityX: Float = 0, identityY: Float = 0
         if identityWeight > 0 {
             let idX = identityWeight * c.cycleLoss(m.F(x), x)
@@ -283,6 +301,7 @@ public struct CycleGANTrainer {
         return StepLosses(adversarialG: adversarialG.value.scalar, adversarialF: adversarialF.value.scalar,
                           cycleX: cycleX.value.scalar, cycleY: cycleY.value.scalar,
                           identityX: identityX, identityY: identityY, cycleTermsX: termsX, cycleTermsY: termsY,
+                          contentX: contentX, contentY: contentY,
                           discriminatorX: lossDX.value.scalar, discriminatorY: lossDY.value.scalar)
     }
 }

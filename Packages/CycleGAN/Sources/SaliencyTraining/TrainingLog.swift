@@ -11,7 +11,7 @@ import TensorCore
 /// the wall-clock column).
 struct TrainingLog {
     /// Names of ``CycleGAN/StepLosses/all``, in order (also the CSV's loss columns).
-    static let lossNames = ["adv_G", "adv_F", "cycle_X", "cycle_Y", "identity_X", "identity_Y", "D_X", "D_Y"]
+    static let lossNames = ["adv_G", "adv_F", "cycle_X", "cycle_Y", "identity_X", "identity_Y", "content_X", "content_Y", "D_X", "D_Y"]
     static let lossHeader = (["iteration", "epoch", "lr"] + lossNames
         + ["G_total", "cycle_X_mse", "cycle_X_mge", "cycle_X_1-ssim", "cycle_Y_mse", "cycle_Y_mge", "cycle_Y_1-ssim", "seconds"])
         .joined(separator: ",")

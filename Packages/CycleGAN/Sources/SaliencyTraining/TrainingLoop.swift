@@ -45,6 +45,13 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
     public var sampleCount: Int = 3
     /// Continue from `OUT/last.safetensors` instead of starting afresh.
     public var resume: Bool = false
+    /// A file to start the four networks from (``Adaptation/loadNetworks(from:)``: a training checkpoint or
+    /// `best-networks.safetensors`); its architecture replaces ``generator`` and ``discriminatorFilters``.
+    /// nil: fresh weights from ``seed``.
+    public var initialWeights: String?
+    /// With no ``targetFiles``: how many target-style images to synthesize (``Adaptation/synthesizeTargets(count:diameter:seed:folder:)``)
+    /// into `OUT/synthetic-target`, at the nucleus diameter of ``initialWeights``'s model, else of the source.
+    public var syntheticTargets: Int = 400
     /// Stop (with a checkpoint) after this many iterations in total, 0 = run to the end (tests use it to
     /// interrupt a run at a chosen point).
     public var stopAfterIterations: Int = 0
@@ -66,6 +73,15 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
                 "crop": "\(cropSize)", "batch": "\(batchSize)", "epochs": "\(constantEpochs)", "decay_epochs": "\(decayEpochs)",
                 "seed": "\(seed)", "channel": "\(channel)",
                 "source_diameter_setting": "\(sourceDiameter)", "target_diameter_setting": "\(targetDiameter)"]
+            .merging(contentFingerprint) { a, _ in a }
+            .merging(initialWeights.map { ["init": ($0 as NSString).lastPathComponent] } ?? [:]) { a, _ in a }
+    }
+
+    /// The content-preservation settings (none for the paper's objective, so earlier runs still resume).
+    var contentFingerprint: [String: String] {
+        guard case let .saliencyMask(c, weight) = step.contentPreservation else { return [:] }
+        return ["content": "saliency_mask", "content_weight": "\(weight)", "content_blur": "\(c.blurSigma)",
+                "content_softness": "\(c.softness)"]
     }
 }
 
@@ -132,6 +148,8 @@ public struct SaliencyNetTraining {
     public var lastCheckpointPath: String { path("last.safetensors") }
     public var bestCheckpointPath: String { path("best.safetensors") }
     public var bestGeneratorPath: String { path("best-generator.safetensors") }
+    /// G, F, D_X, D_Y of the best epoch without optimizer state: what `--init` starts another run from.
+    public var bestNetworksPath: String { path("best-networks.safetensors") }
     public var lossesPath: String { path("losses.csv") }
     public var validationPath: String { path("validation.csv") }
     func path(_ name: String) -> String { (options.outputFolder as NSString).appendingPathComponent(name) }
@@ -146,9 +164,28 @@ public struct SaliencyNetTraining {
               options.constantEpochs + options.decayEpochs >= 1 else {
             throw TrainingError.data("batch size must be ≥ 1 and there must be at least one epoch")
         }
-        self.options = options
+        var options = options
+        // A warm start takes the architecture of its file.
+        var initial: (model: CycleGANModel, metadata: ModelMetadata, discriminatorFilters: Int)? = nil
+        if let file = options.initialWeights {
+            let loaded = try Adaptation.loadNetworks(from: file)
+            options.generator = loaded.model.G.options
+            options.discriminatorFilters = loaded.discriminatorFilters
+            initial = loaded
+        }
         let sourceData = try ImageDomain.load(files: options.sourceFiles, channel: options.channel, low: options.lowPercentile,
                                               high: options.highPercentile, minimumSide: 1)
+        // No target images: synthesize them at the warm start's nucleus diameter, else at the source's.
+        if options.targetFiles.isEmpty {
+            guard options.syntheticTargets > 0 else { throw TrainingError.data("no target images, and none to synthesize") }
+            let fromModel = try initial.flatMap { try $0.metadata.nucleusDiameter(path: options.initialWeights ?? "") }
+            let fromSource = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
+            let diameter = fromModel ?? fromSource?.diameter ?? 11.8
+            options.targetFiles = try Adaptation.synthesizeTargets(
+                count: options.syntheticTargets, diameter: diameter, seed: options.seed &+ 0x5eed,
+                folder: (options.outputFolder as NSString).appendingPathComponent("synthetic-target"))
+        }
+        self.options = options
         let targetData = try ImageDomain.load(files: options.targetFiles, channel: options.channel, low: options.lowPercentile,
                                               high: options.highPercentile, minimumSide: 1)
         let targetD = try DomainScale.resolve(options.targetDiameter, domain: targetData, files: options.targetFiles, name: "target")
@@ -170,6 +207,9 @@ public struct SaliencyNetTraining {
         var step = options.step
         step.schedule = .linearDecay(constantEpochs: options.constantEpochs, decayEpochs: options.decayEpochs)
         let model = CycleGANModel(generator: options.generator, discriminatorFilters: options.discriminatorFilters, seed: options.seed)
+        if let initial {
+            for (p, q) in zip(model.parameters, initial.model.parameters) { p.value = q.value }
+        }
         trainer = CycleGANTrainer(model: model, options: step)
         try OutputDirectoryMaker.make(options.outputFolder)
         // Temporary files of writes a killed run left behind (ours are named `.<file>.tmp-<pid>-<random>`).
@@ -241,7 +281,8 @@ public struct SaliencyNetTraining {
                 if isBest || validation.isEmpty {
                     try saveState(to: bestCheckpointPath)
                     try saveGenerator(to: bestGeneratorPath, scores: scores)
-                    files += [bestCheckpointPath, bestGeneratorPath]
+                    try saveNetworks(to: bestNetworksPath)
+                    files += [bestCheckpointPath, bestGeneratorPath, bestNetworksPath]
                 }
                 report(.epochEnded(epoch, scores, isBest: isBest, files: files))
             }
@@ -312,6 +353,15 @@ public struct SaliencyNetTraining {
                                  "adam.discriminators.step": String(trainer.discriminatorOptimizer.stepCount)])
         do {
             try SafeTensorsFile(tensors: tensors, metadata: m.flattened).write(to: file)
+        } catch {
+            throw TrainingError.checkpoint("\(error)")
+        }
+    }
+
+    /// Writes G, F, D_X and D_Y (no optimizer state, no pools) with the run's metadata.
+    public func saveNetworks(to file: String) throws {
+        do {
+            try Checkpoint.save(trainer.model.parameters, metadata: metadata(), to: file)
         } catch {
             throw TrainingError.checkpoint("\(error)")
         }

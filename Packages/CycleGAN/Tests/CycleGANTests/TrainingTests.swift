@@ -127,6 +127,34 @@ struct TrainingTests {
         #expect(plain.adversarialG == other.adversarialG && plain.identityX == other.identityX)
     }
 
+    /// The content term (UTOM's saliency constraint) enters the generator objective with its weight, adds
+    /// exactly `w·L_sc(x, G(x)) + w·L_sc(F(y), y)` to it, and leaves the other terms of the step alone.
+    @Test func contentPreservationAddsItsWeightedTerms() {
+        let options = GeneratorOptions(filters: 4, residualBlocks: 1)
+        let x = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 4)
+        let y = Tensor.uniform([1, 1, 32, 32], low: -1, high: 1, seed: 5)
+        let constraint = SaliencyConstraint(blurSigma: 2, softness: 0.1)
+        func step(_ content: ContentPreservation) -> (StepLosses, CycleGANModel) {
+            let model = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
+            var trainer = CycleGANTrainer(model: model, options: TrainingOptions(poolSize: 0, contentPreservation: content))
+            var random = PhiloxGenerator(seed: 1)
+            return (trainer.trainStep(realX: x, realY: y, random: &random), model)
+        }
+        let before = CycleGANModel(generator: options, discriminatorFilters: 4, seed: 3)
+        let expectedX = 3 * constraint(lowSaliency: Variable(x), salient: before.G(Variable(x))).value.scalar
+        let expectedY = 3 * constraint(lowSaliency: before.F(Variable(y)), salient: Variable(y)).value.scalar
+        let (plain, plainModel) = step(.none)
+        let (with, withModel) = step(.saliencyMask(constraint, weight: 3))
+        #expect(plain.contentX == 0 && plain.contentY == 0)
+        #expect(abs(with.contentX - expectedX) <= 1e-5 * max(1, abs(expectedX)) && with.contentX > 0)
+        #expect(abs(with.contentY - expectedY) <= 1e-5 * max(1, abs(expectedY)) && with.contentY > 0)
+        #expect(with.adversarialG == plain.adversarialG && with.cycleX == plain.cycleX && with.identityX == plain.identityX)
+        #expect(abs(with.generatorTotal - plain.generatorTotal - with.contentX - with.contentY) <= 1e-4 * abs(with.generatorTotal))
+        // The generators' updates differ: the term has a gradient.
+        let moved = zip(withModel.generatorParameters, plainModel.generatorParameters).contains { $0.value.maxAbsoluteDifference($1.value) > 0 }
+        #expect(moved)
+    }
+
     /// The pool stores the first `capacity` images, then swaps about half of the later ones.
     @Test func imagePoolFollowsCycleGAN() {
         var pool = ImagePool(capacity: 3)

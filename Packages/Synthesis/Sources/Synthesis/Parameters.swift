@@ -10,12 +10,19 @@ public enum SynthesisStyle: String, CaseIterable, Sendable {
     case source
     /// High-saliency images (the CycleGAN's output domain Y).
     case target
+    /// Low light over the range users have (``SynthesisParameters/lowLight``): a wider source domain.
+    case lowLight = "lowlight"
+    /// Filled, uniformly salient nuclei with smooth interiors (``SynthesisParameters/filled``): a target
+    /// domain that teaches a translator to fill textured nuclei rather than hollow them.
+    case filled
 
     /// The style's documented default parameters (``SynthesisParameters/source`` or ``SynthesisParameters/target``).
     public var parameters: SynthesisParameters {
         switch self {
         case .source: return .source
         case .target: return .target
+        case .lowLight: return .lowLight
+        case .filled: return .filled
         }
     }
 }
@@ -262,6 +269,38 @@ public struct SynthesisParameters: Sendable, Equatable {
                                  defocusBlur: 1.6, illuminationFalloff: 0.0...0.1, illuminationGradient: 0.0...0.05,
                                  autofluorescence: 0.05...0.12, autofluorescenceVariation: 0.2),
         camera: CameraParameters(photons: 150...600, gain: 2, readNoise: 4, offset: 100),
+        stack: StackParameters(zStep: 2, focusJitter: 0.5, depthBlur: 1, depthAttenuation: 0.15))
+
+    /// Low light over the range users have (SaliencyNet training, issue 16): 2–60 photons at signal 1
+    /// (log-uniform), nucleus brightness log-uniform over a decade [0.1, 1] within an image, chromatin
+    /// texture 0.35 with coarser grain (1.6) and nucleoli, haze 0.3–1 with 1.5 out-of-focus nuclei per
+    /// in-focus one, PSF σ 1.0–1.8 px, illumination fall-off 0–0.4 and gradient 0–0.4, sparse to dense
+    /// fields (density factor 0.2–2), autofluorescence 0.1–0.5.
+    public static let lowLight = SynthesisParameters(
+        nuclei: NucleusParameters(diameter: 12.2, diameterSpread: 0.22, diameterClip: 0.5...1.8, axisRatio: 0.5...0.95,
+                                  irregularFraction: 0.3, irregularity: 0.18, thickness: 0.5, density: 10,
+                                  densityFactor: 0.2...2.0, clustering: 0.4, contact: 0.85,
+                                  brightness: 0.1...1.0, brightnessDistribution: .logUniform,
+                                  texture: 0.35, textureGrain: 1.6, dome: 0.3, nucleoli: 2, nucleolusDepth: 0.4),
+        optics: OpticsParameters(psfSigma: 1.0...1.8, haze: 0.3...1.0, outOfFocusNuclei: 1.5, planeSpacing: 1.5,
+                                 defocusBlur: 1.6, illuminationFalloff: 0.0...0.4, illuminationGradient: 0.0...0.4,
+                                 autofluorescence: 0.1...0.5, autofluorescenceVariation: 0.3),
+        camera: CameraParameters(photons: 2...60, gain: 2, readNoise: 5, offset: 100),
+        stack: StackParameters(zStep: 2, focusJitter: 1.5, depthBlur: 2, depthAttenuation: 0.35))
+
+    /// Filled salient nuclei (a SaliencyNet target domain, issue 16): as ``target`` but with smooth,
+    /// flat interiors (no texture, no nucleoli, no dome), 300–800 photons, brightness uniform in
+    /// [0.6, 1], and the same sparse-to-dense range as ``lowLight``.
+    public static let filled = SynthesisParameters(
+        nuclei: NucleusParameters(diameter: 12.2, diameterSpread: 0.22, diameterClip: 0.5...1.8, axisRatio: 0.5...0.95,
+                                  irregularFraction: 0.3, irregularity: 0.18, thickness: 0.5, density: 10,
+                                  densityFactor: 0.2...2.0, clustering: 0.4, contact: 0.85,
+                                  brightness: 0.6...1.0, brightnessDistribution: .uniform,
+                                  texture: 0, textureGrain: 1.0, dome: 0, nucleoli: 0, nucleolusDepth: 0),
+        optics: OpticsParameters(psfSigma: 0.6...0.9, haze: 0.03...0.1, outOfFocusNuclei: 0.5, planeSpacing: 1.5,
+                                 defocusBlur: 1.6, illuminationFalloff: 0.0...0.1, illuminationGradient: 0.0...0.05,
+                                 autofluorescence: 0.05...0.12, autofluorescenceVariation: 0.2),
+        camera: CameraParameters(photons: 300...800, gain: 2, readNoise: 4, offset: 100),
         stack: StackParameters(zStep: 2, focusJitter: 0.5, depthBlur: 1, depthAttenuation: 0.15))
 
     /// Every parameter as `name=value` pairs, in a fixed order (written to manifests).
