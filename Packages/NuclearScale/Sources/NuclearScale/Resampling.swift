@@ -120,17 +120,50 @@ enum ParallelRows {
 }
 
 extension Resampling {
-    /// Instance labels resampled by nearest neighbour (labels cannot be interpolated): output pixel (i, j)
-    /// takes the label of the source pixel whose cell holds the output pixel's centre,
-    /// ⌊(i + ½) · n / m⌋ along each axis.
+    /// Instance labels resampled onto another grid (labels cannot be interpolated): output pixel (i, j)
+    /// takes the label with the largest weight in its footprint, the same tent footprint
+    /// ``resample(_:width:height:toWidth:toHeight:)`` gives intensities (weights w_y · w_x, background 0
+    /// counted as a label; ties go to the smaller label). So a label image and its intensity image, resampled
+    /// alike, stay aligned: growing, this is the nearest source pixel (the one whose cell holds the output
+    /// pixel's centre); shrinking, it is the label that covers most of the output pixel's (tent-weighted)
+    /// area, where a single nearest sample would shift labels by up to half a source pixel against the
+    /// intensities (a quarter of an output pixel at 0.5×).
+    ///
+    /// ``Reference/resampleLabels(_:width:height:toWidth:toHeight:)`` is the slow 2-D twin.
     public static func resampleLabels(_ labels: [UInt32], width: Int, height: Int, toWidth newWidth: Int, toHeight newHeight: Int) -> [UInt32] {
         precondition(labels.count == width * height, "label count \(labels.count) ≠ \(width) × \(height)")
         if newWidth == width && newHeight == height { return labels }
-        let xs = (0..<newWidth).map { min(width - 1, Int((Double($0) + 0.5) * Double(width) / Double(newWidth))) }
+        let fx = footprints(from: width, to: newWidth), fy = footprints(from: height, to: newHeight)
         var out = [UInt32](repeating: 0, count: newWidth * newHeight)
-        for i in 0..<newHeight {
-            let y = min(height - 1, Int((Double(i) + 0.5) * Double(height) / Double(newHeight)))
-            for j in 0..<newWidth { out[i * newWidth + j] = labels[y * width + xs[j]] }
+        out.withUnsafeMutableBufferPointer { dst in
+            let d = dst.baseAddress!
+            labels.withUnsafeBufferPointer { src in
+                let l = src.baseAddress!
+                ParallelRows.run(newHeight) { i in
+                    var candidates: [(label: UInt32, weight: Float)] = []
+                    let f = fy[i]
+                    for j in 0..<newWidth {
+                        let g = fx[j]
+                        candidates.removeAll(keepingCapacity: true)
+                        for (a, wy) in f.weights.enumerated() {
+                            let row = l + (f.start + a) * width + g.start
+                            for (b, wx) in g.weights.enumerated() {
+                                let label = row[b], w = wy * wx
+                                if let k = candidates.firstIndex(where: { $0.label == label }) {
+                                    candidates[k].weight += w
+                                } else {
+                                    candidates.append((label, w))
+                                }
+                            }
+                        }
+                        var best = candidates[0]
+                        for c in candidates.dropFirst() where c.weight > best.weight || (c.weight == best.weight && c.label < best.label) {
+                            best = c
+                        }
+                        d[i * newWidth + j] = best.label
+                    }
+                }
+            }
         }
         return out
     }

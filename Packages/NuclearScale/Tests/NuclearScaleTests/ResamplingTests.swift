@@ -36,6 +36,45 @@ final class ResamplingTests: XCTestCase {
         XCTAssertEqual(up, [0, 0.25, 0.75, 1])
     }
 
+    /// Random blob labels (a few discs on a background) resampled by the fast kernel and by the direct twin.
+    func testFastLabelResampleAgreesWithDirectTwin() {
+        for (w, h, nw, nh) in [(40, 31, 17, 13), (64, 48, 32, 24), (17, 13, 40, 31), (30, 30, 10, 10), (9, 30, 27, 10), (1, 7, 3, 2)] {
+            var labels = [UInt32](repeating: 0, count: w * h)
+            let discs = randomPlane(3, 4, seed: UInt64(w + nh))
+            for k in 0..<4 {
+                let (cx, cy, r) = (discs[3 * k] * Float(w), discs[3 * k + 1] * Float(h), 2 + discs[3 * k + 2] * 5)
+                for y in 0..<h { for x in 0..<w where (Float(x) - cx) * (Float(x) - cx) + (Float(y) - cy) * (Float(y) - cy) <= r * r {
+                    labels[y * w + x] = UInt32(k + 1)
+                } }
+            }
+            let fast = Resampling.resampleLabels(labels, width: w, height: h, toWidth: nw, toHeight: nh)
+            let slow = Reference.resampleLabels(labels, width: w, height: h, toWidth: nw, toHeight: nh)
+            XCTAssertEqual(fast, slow, "\(w)x\(h)->\(nw)x\(nh)")
+        }
+    }
+
+    /// Labels and intensities resampled alike stay aligned: a disc shrunk 2x keeps its centroid where the
+    /// shrunk intensity image has it (a single nearest sample shifted it by a quarter of an output pixel),
+    /// and growing is nearest-neighbour.
+    func testShrunkLabelsStayAlignedWithShrunkIntensities() {
+        let w = 64
+        var labels = [UInt32](repeating: 0, count: w * w)
+        for y in 0..<w { for x in 0..<w where (x - 30) * (x - 30) + (y - 33) * (y - 33) <= 49 { labels[y * w + x] = 5 } }
+        let small = Resampling.resampleLabels(labels, width: w, height: w, toWidth: 32, toHeight: 32)
+        let intensity = Resampling.resample(labels.map { $0 > 0 ? 1 : 0 }, width: w, height: w, toWidth: 32, toHeight: 32)
+        func centroid(_ v: [Float]) -> (Double, Double) {
+            var (sx, sy, s) = (0.0, 0.0, 0.0)
+            for (i, x) in v.enumerated() { sx += Double(x) * Double(i % 32); sy += Double(x) * Double(i / 32); s += Double(x) }
+            return (sx / s, sy / s)
+        }
+        let (lx, ly) = centroid(small.map { $0 == 5 ? 1 : 0 }), (ix, iy) = centroid(intensity)
+        XCTAssertEqual(lx, ix, accuracy: 0.05)
+        XCTAssertEqual(ly, iy, accuracy: 0.05)
+        XCTAssertEqual(Set(small), [0, 5])
+        let big = Resampling.resampleLabels([1, 2, 3, 4], width: 2, height: 2, toWidth: 4, toHeight: 4)
+        XCTAssertEqual(big, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    }
+
     func testAntialiasingRemovesACheckerboard() {
         let w = 64
         let checker = (0..<(w * w)).map { Float(($0 % w + $0 / w) % 2) }

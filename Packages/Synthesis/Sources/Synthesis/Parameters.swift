@@ -10,6 +10,16 @@ public enum SynthesisStyle: String, CaseIterable, Sendable {
     case source
     /// High-saliency images (the CycleGAN's output domain Y).
     case target
+    /// The real nuclei's sizes and shapes (``realNuclei(brightness:distribution:texture:dome:)``) over sparse to
+    /// dense fields (density factor 0.2–2) with more clustering (0.4): the nuclei of the `lowlight` and
+    /// `filled` styles.
+    static func variedNuclei(brightness: ClosedRange<Double>, distribution: RangeDistribution, texture: Double, grain: Double,
+                             dome: Double, nucleoli: Int, nucleolusDepth: Double) -> NucleusParameters {
+        var n = realNuclei(brightness: brightness, distribution: distribution, texture: texture, dome: dome)
+        (n.densityFactor, n.clustering, n.textureGrain, n.nucleoli, n.nucleolusDepth) = (0.2...2.0, 0.4, grain, nucleoli, nucleolusDepth)
+        return n
+    }
+
     /// Low light over the range users have (``SynthesisParameters/lowLight``): a wider source domain.
     case lowLight = "lowlight"
     /// Filled, uniformly salient nuclei with smooth interiors (``SynthesisParameters/filled``): a target
@@ -277,11 +287,8 @@ public struct SynthesisParameters: Sendable, Equatable {
     /// in-focus one, PSF σ 1.0–1.8 px, illumination fall-off 0–0.4 and gradient 0–0.4, sparse to dense
     /// fields (density factor 0.2–2), autofluorescence 0.1–0.5.
     public static let lowLight = SynthesisParameters(
-        nuclei: NucleusParameters(diameter: 12.2, diameterSpread: 0.22, diameterClip: 0.5...1.8, axisRatio: 0.5...0.95,
-                                  irregularFraction: 0.3, irregularity: 0.18, thickness: 0.5, density: 10,
-                                  densityFactor: 0.2...2.0, clustering: 0.4, contact: 0.85,
-                                  brightness: 0.1...1.0, brightnessDistribution: .logUniform,
-                                  texture: 0.35, textureGrain: 1.6, dome: 0.3, nucleoli: 2, nucleolusDepth: 0.4),
+        nuclei: variedNuclei(brightness: 0.1...1.0, distribution: .logUniform, texture: 0.35, grain: 1.6, dome: 0.3,
+                             nucleoli: 2, nucleolusDepth: 0.4),
         optics: OpticsParameters(psfSigma: 1.0...1.8, haze: 0.3...1.0, outOfFocusNuclei: 1.5, planeSpacing: 1.5,
                                  defocusBlur: 1.6, illuminationFalloff: 0.0...0.4, illuminationGradient: 0.0...0.4,
                                  autofluorescence: 0.1...0.5, autofluorescenceVariation: 0.3),
@@ -292,11 +299,8 @@ public struct SynthesisParameters: Sendable, Equatable {
     /// flat interiors (no texture, no nucleoli, no dome), 300–800 photons, brightness uniform in
     /// [0.6, 1], and the same sparse-to-dense range as ``lowLight``.
     public static let filled = SynthesisParameters(
-        nuclei: NucleusParameters(diameter: 12.2, diameterSpread: 0.22, diameterClip: 0.5...1.8, axisRatio: 0.5...0.95,
-                                  irregularFraction: 0.3, irregularity: 0.18, thickness: 0.5, density: 10,
-                                  densityFactor: 0.2...2.0, clustering: 0.4, contact: 0.85,
-                                  brightness: 0.6...1.0, brightnessDistribution: .uniform,
-                                  texture: 0, textureGrain: 1.0, dome: 0, nucleoli: 0, nucleolusDepth: 0),
+        nuclei: variedNuclei(brightness: 0.6...1.0, distribution: .uniform, texture: 0, grain: 1.0, dome: 0,
+                             nucleoli: 0, nucleolusDepth: 0),
         optics: OpticsParameters(psfSigma: 0.6...0.9, haze: 0.03...0.1, outOfFocusNuclei: 0.5, planeSpacing: 1.5,
                                  defocusBlur: 1.6, illuminationFalloff: 0.0...0.1, illuminationGradient: 0.0...0.05,
                                  autofluorescence: 0.05...0.12, autofluorescenceVariation: 0.2),
