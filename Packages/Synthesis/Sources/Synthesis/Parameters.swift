@@ -10,16 +10,6 @@ public enum SynthesisStyle: String, CaseIterable, Sendable {
     case source
     /// High-saliency images (the CycleGAN's output domain Y).
     case target
-    /// The real nuclei's sizes and shapes (``realNuclei(brightness:distribution:texture:dome:)``) over sparse to
-    /// dense fields (density factor 0.2–2) with more clustering (0.4): the nuclei of the `lowlight` and
-    /// `filled` styles.
-    static func variedNuclei(brightness: ClosedRange<Double>, distribution: RangeDistribution, texture: Double, grain: Double,
-                             dome: Double, nucleoli: Int, nucleolusDepth: Double) -> NucleusParameters {
-        var n = realNuclei(brightness: brightness, distribution: distribution, texture: texture, dome: dome)
-        (n.densityFactor, n.clustering, n.textureGrain, n.nucleoli, n.nucleolusDepth) = (0.2...2.0, 0.4, grain, nucleoli, nucleolusDepth)
-        return n
-    }
-
     /// Low light over the range users have (``SynthesisParameters/lowLight``): a wider source domain.
     case lowLight = "lowlight"
     /// Filled, uniformly salient nuclei with smooth interiors (``SynthesisParameters/filled``): a target
@@ -280,6 +270,16 @@ public struct SynthesisParameters: Sendable, Equatable {
                                  autofluorescence: 0.05...0.12, autofluorescenceVariation: 0.2),
         camera: CameraParameters(photons: 150...600, gain: 2, readNoise: 4, offset: 100),
         stack: StackParameters(zStep: 2, focusJitter: 0.5, depthBlur: 1, depthAttenuation: 0.15))
+
+    /// The real nuclei's sizes and shapes (``realNuclei(brightness:distribution:texture:dome:)``) over sparse to
+    /// dense fields (density factor 0.2–2) with more clustering (0.4): the nuclei of the `lowlight` and
+    /// `filled` styles.
+    static func variedNuclei(brightness: ClosedRange<Double>, distribution: RangeDistribution, texture: Double, grain: Double,
+                             dome: Double, nucleoli: Int, nucleolusDepth: Double) -> NucleusParameters {
+        var n = realNuclei(brightness: brightness, distribution: distribution, texture: texture, dome: dome)
+        (n.densityFactor, n.clustering, n.textureGrain, n.nucleoli, n.nucleolusDepth) = (0.2...2.0, 0.4, grain, nucleoli, nucleolusDepth)
+        return n
+    }
 
     /// Low light over the range users have (SaliencyNet training, issue 16): 2–60 photons at signal 1
     /// (log-uniform), nucleus brightness log-uniform over a decade [0.1, 1] within an image, chromatin
