@@ -53,6 +53,8 @@ var spec = CommandSpec(
     (-1 -> 0, 1 -> 255 or 65535). The default is 'input' when the output type holds the input's
     (--type same, float32, uint16 from 8/16-bit, uint8 from 8-bit), otherwise 'normalized'.
     --type same writes the input's sample type (uint16 for 16-bit microscopy).
+    TIFF outputs keep the input's pixel size, unit, Z spacing, frame interval and channel name (ImageJ
+    resolution tags and description); X.ome.tif is written as X.tif (no OME-XML).
 
     EXIT STATUS: 0 all inputs enhanced, 1 some inputs failed (reported on stderr, the rest enhanced),
     2 usage error (including an unreadable or foreign model file).
@@ -204,6 +206,7 @@ func enhanceFile(_ input: String) throws -> [String] {
     case .tif:
         let layout: HyperstackLayout? = planes.count > 1 ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
         try writeTIFF(planes, to: destination, sampleType: type, compression: compression, layout: layout,
+                      metadata: file.metadata(channel: channel).withoutDisplayRange,   // pixel size, unit, channel name
                       annotations: resolved?.annotations(modelDiameter: modelDiameter) ?? [])
     case .png:
         guard type != .float32 else {

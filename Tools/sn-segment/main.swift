@@ -59,6 +59,9 @@ var spec = CommandSpec(
     nuclei stand out keeps the model's diameter (nothing rescaled) with that note. Give --diameter when
     the estimate is wrong (check with sn-diameter), e.g. for very sparse or very crowded fields.
 
+    Outputs keep the input's pixel size, unit, Z spacing, frame interval and channel name (ImageJ
+    resolution tags and description); X.ome.tif is written as X.tif (no OME-XML).
+
     EXIT STATUS: 0 all inputs segmented, 1 some inputs failed (reported on stderr, the rest segmented),
     2 usage error.
 
@@ -203,6 +206,7 @@ func segment(_ input: String) throws -> [String] {
     let destination = try output.destination(for: input, newExtension: "tif")
     // nil sample type: uint16 when every label fits, else uint32.
     try writeLabels(labels, to: destination, compression: compression, layout: layout,
+                    metadata: file.metadata(channel: channel).withoutDisplayRange,   // pixel size, unit, channel name
                     annotations: resolved?.annotations(modelDiameter: starModel?.nucleusDiameter) ?? [])
     return [destination]
 }
