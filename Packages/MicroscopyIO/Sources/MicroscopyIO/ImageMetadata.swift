@@ -70,7 +70,7 @@ struct FileMetadata {
         }
         let imageJ = description.flatMap(StackMetadataParser.imageJ)
         var unit: String? = imageJ?.unit
-        if unit == nil {
+        if unit == nil, page.x > 0 || page.y > 0 {   // (libtiff reports the default, inch, when the tag is absent)
             switch page.unit {
             case 2: unit = "inch"
             case 3: unit = "cm"

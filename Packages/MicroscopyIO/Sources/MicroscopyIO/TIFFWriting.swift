@@ -13,7 +13,9 @@ let softwareTag = "SaliencyNet MicroscopyIO"
 /// 3.5 GiB (2 GiB with compression).
 /// With a `layout`, an ImageJ hyperstack description (`images=`, `channels=`, `slices=`, `frames=`)
 /// is stored in the first page, and `planes` must be in ImageJ order (channel fastest, then Z, then T).
-/// Every file gets an ImageJ description (`images=1` for one plane). `metadata` is stored as ImageJ stores it
+/// With a layout, metadata or annotations the file gets an ImageJ description (also for one plane: `images=1`;
+/// several planes without a layout are a stack of slices); without any, a plain TIFF (a Z stack when several
+/// planes). `metadata` is stored as ImageJ stores it
 /// (see ``ImageMetadata``): XResolution / YResolution = 1 / pixel size with ResolutionUnit none (inch or cm
 /// when that is the unit), and `unit=`, `spacing=`, `finterval=`, `tunit=`, `min=`/`max=`, `channel_name=`
 /// description keys. With `annotations`, each pair is added to the description as a `key=value` line
@@ -168,7 +170,11 @@ private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compress
     let totalBytes = pages.reduce(0) { $0 + $1.width * $1.height * $1.bytesPerSample }
     // Classic TIFF offsets are 32-bit. LZW can expand noisy data, so compressed output switches earlier.
     let bigTIFF = totalBytes > (compression == .none ? (7 << 29) : (1 << 31))  // 3.5 GiB / 2 GiB
-    let description = imageJDescription(layout, metadata: metadata, annotations: annotations)
+    // An ImageJ description when there is something to say: a layout, metadata or annotations (a plain
+    // stack of several pages then becomes an ImageJ stack of that many slices).
+    let description: String? = layout != nil || !metadata.isEmpty || !annotations.isEmpty
+        ? imageJDescription(layout ?? HyperstackLayout(slices: pages.count), metadata: metadata, annotations: annotations)
+        : nil
     let resolution = resolutionTags(metadata.calibration)
     try writeFileAtomically(to: path) { temporary in
         let handle = try TIFFHandle(path: temporary, mode: bigTIFF ? "w8" : "w", fileSize: 0, reportedPath: path)
