@@ -81,6 +81,7 @@ let formatKey = spec.option("format", default: OutputFormat.tif, help: "Output c
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 let threadsKey = spec.option("threads", default: 0, help: "Threads for the network (0 = one per core).")
 let diameterKey = spec.diameterOption()
+let progressKey = spec.flag("progress", help: "Show the progress of the tiles of large planes even when stderr is not a terminal.")
 
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
@@ -110,7 +111,10 @@ let channels = model.generator.options.inputChannels
 guard channels == 1 && model.generator.options.outputChannels == 1 else {
     spec.usageExit("\(modelPath): the generator maps \(channels) channels; sn-enhance applies one-channel models")
 }
-let enhancer = Enhancer(model: model, tileSize: args[tileKey])
+var enhancer = Enhancer(model: model, tileSize: args[tileKey])
+// Tiles of one large plane: a progress line on a terminal, or with --progress (ToolSupport's TileProgress).
+let tileProgress = TileProgress(label: "\(spec.name) tiles", enabled: TileProgress.enabled(flag: args[progressKey]))
+enhancer.generator.progress = tileProgress.report
 let modelDiameter = model.nucleusDiameter
 if modelDiameter == nil {
     Diagnostics(tool: spec.name).warning("\(modelPath): the model records no training.nucleus_diameter; images are enhanced at their own scale")

@@ -96,6 +96,7 @@ let modelKey = spec.optionalOption("model", as: String.self,
                                    help: "star: the model file (.safetensors); default: the shipped \(defaultStarModel).")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
+let progressKey = spec.flag("progress", help: "star: show the progress of the tiles of large planes even when stderr is not a terminal.")
 
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
@@ -148,6 +149,9 @@ if args[methodKey] == .star {
     }
     do {
         starModel = try StarModel.load(from: modelPath)
+        // Tiles of one large plane: a progress line on a terminal, or with --progress (ToolSupport's TileProgress).
+        let tiles = TileProgress(label: "\(spec.name) tiles", enabled: TileProgress.enabled(flag: args[progressKey]))
+        starModel?.progress = tiles.report
     } catch {
         spec.usageExit("\(error)")
     }
