@@ -28,6 +28,7 @@ INPUTS = {
     "scratch-assay-labeled-10T-2Ch": dict(path=REAL, px=(0.619, 0.619), z=1.0, fi=None),
 }
 failures = []
+limitations = []
 rows = []
 manifest = []
 
@@ -56,8 +57,20 @@ def check(path, stem, expect_shape, dtype, values=None, tolerance=0, scaled=1.0,
     """Reads `path` with tifffile and checks it; adds a table row."""
     problems = []
     with tifffile.TiffFile(path) as f:
-        a = np.squeeze(f.series[0].asarray())
         page = f.pages[0]
+        try:
+            a = np.squeeze(f.series[0].asarray())
+        except ValueError as error:
+            # tifffile >= 2023 has no LZW decoder of its own: LZW needs imagecodecs (a reader limitation).
+            if "imagecodecs" in str(error) and int(page.compression) == 5:
+                limitations.append(f"{os.path.relpath(path, OUT)}: {error}")
+                rows.append(f"| {os.path.relpath(path, OUT)} | - | 5/{int(page.predictor)} | - | {note} | "
+                            f"not decoded: tifffile without imagecodecs has no LZW |")
+                inp = INPUTS[stem]
+                h, w = expect_shape[-2], expect_shape[-1]
+                manifest.append(f"{path}\t{w}\t{h}\t{int(np.prod(expect_shape[:-2]))}\t{inp['px'][0] / scaled}\t{inp['px'][1] / scaled}")
+                return
+            raise
         ij = f.imagej_metadata or {}
         if f.is_ome or path.endswith(".ome.tif"):
             problems.append("OME name or OME-XML")
@@ -147,6 +160,8 @@ print("| --- | --- | --- | --- | --- | --- |")
 print("\n".join(rows))
 with open(os.path.join(OUT, "expected.tsv"), "w") as f:
     f.write("\n".join(manifest) + "\n")
+if limitations:
+    print(f"\n{len(limitations)} LZW outputs not decodable by tifffile without imagecodecs (the default, deflate, is)")
 if failures:
     print("\n".join(["FAILURES:"] + failures))
     sys.exit(1)

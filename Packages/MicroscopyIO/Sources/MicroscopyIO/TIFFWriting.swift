@@ -199,6 +199,13 @@ private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compress
                 throw ImageIOError(path: path, kind: .writeFailed,
                                    reason: "cannot set the TIFF tags of page \(index) (libtiff: \(handle.libtiffMessage))")
             }
+            // The directory goes before its pixels ([IFD 0][data 0][IFD 1][data 1]…, as ImageJ lays pages out):
+            // with data first, tifffile reads an uncompressed ImageJ stack whose next directory starts beyond
+            // `images × plane bytes` as one contiguous block (a "virtual" stack) and returns garbage planes.
+            guard TIFFCheckpointDirectory(handle.tif) == 1 else {
+                throw ImageIOError(path: path, kind: .writeFailed,
+                                   reason: "cannot write the directory of page \(index) (libtiff: \(handle.libtiffMessage))")
+            }
             let bytes = rowBytes * page.height
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
             defer { buffer.deallocate() }
