@@ -33,6 +33,12 @@ var spec = CommandSpec(
     outputs are rounded and clamped to the type), labels by nearest neighbour. Use it to bring images to
     another nucleus size, e.g. to test a model at 2x or 3x magnification.
 
+    Metadata: pixel size (X, Y, Z spacing), unit and frame interval of ImageJ and OME-TIFF inputs are
+    written to every TIFF output (ImageJ resolution tags and description: unit=, spacing=, finterval=),
+    with --scale F dividing the X/Y pixel size by F (exactly: by new size / old size of each side). The
+    channel's OME name (channel_name=) and ImageJ display range (min=/max=, mapped like the values) are
+    kept. Outputs are ImageJ TIFFs without OME-XML: X.ome.tif is written as X.tif.
+
     EXIT STATUS: 0 all inputs converted, 1 some inputs failed (reported on stderr, the rest converted),
     2 usage error.
 
@@ -87,13 +93,18 @@ func selectedPlanes(_ dims: StackDimensions, file: String) throws -> [(z: Int, t
     return ts.flatMap { t in zs.map { z in (z: z, t: t) } }
 }
 
-/// Rescales planes linearly from their joint [min, max] to [0, maximum of `type`].
-func rescale(_ planes: [ImagePlane], to type: SampleType) -> [ImagePlane] {
+/// Rescales planes linearly from their joint [min, max] to [0, maximum of `type`]; `range` (a display
+/// range) is mapped the same way.
+func rescale(_ planes: [ImagePlane], to type: SampleType, range: inout ClosedRange<Double>?) -> [ImagePlane] {
     let top: Float = type == .uint8 ? 255 : 65535
     var lo = Float.infinity, hi = -Float.infinity
     for p in planes { for v in p.pixels where v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
     // In Float64: hi − lo overflows Float32 beyond ±1.7e38 and top / (hi − lo) for subnormal ranges.
     let scale = hi > lo ? Double(top) / (Double(hi) - Double(lo)) : 0
+    if let r = range {
+        let a = (r.lowerBound - Double(lo)) * scale, b = (r.upperBound - Double(lo)) * scale
+        range = a.isFinite && b.isFinite && a <= b ? a...b : nil
+    }
     return planes.map { p in
         ImagePlane(width: p.width, height: p.height,
                    pixels: p.pixels.map { $0.isFinite ? Float((Double($0) - Double(lo)) * scale) : 0 }, sampleType: type)
@@ -132,11 +143,17 @@ func convert(_ input: String) throws -> [String] {
                            frames: args[tKey] == nil ? file.dimensions.sizeT : 1)
         : nil
     let destination = try output.destination(for: input, newExtension: format.rawValue)
+    // Pixel size follows the resampling: the same field of view over the new number of pixels.
+    var metadata = file.metadata(channel: channel)
+    let newSize = Resampling.scaledSize(width: file.dimensions.width, height: file.dimensions.height, factor: scale)
+    metadata.calibration = metadata.calibration.resampled(width: file.dimensions.width, height: file.dimensions.height,
+                                                          toWidth: newSize.width, toHeight: newSize.height)
 
     if args[labelsKey] {
         let images = try picks.map { try resized(file.labels(channel: channel, z: $0.z, t: $0.t)) }
         switch format {
-        case .tif: try writeLabels(images, to: destination, compression: compression, layout: layout)
+        case .tif: try writeLabels(images, to: destination, compression: compression, layout: layout,
+                                   metadata: metadata.withoutDisplayRange)
         case .png: try writeLabelsPNG(images[0], to: destination)
         }
         return [destination]
@@ -151,11 +168,12 @@ func convert(_ input: String) throws -> [String] {
     case .float32: .float32
     }
     if targetType != sourceType && targetType != .float32 {
-        planes = rescale(planes, to: targetType)
+        planes = rescale(planes, to: targetType, range: &metadata.displayRange)
     }
     switch format {
     case .tif:
-        try writeTIFF(planes, to: destination, sampleType: targetType, compression: compression, layout: layout)
+        try writeTIFF(planes, to: destination, sampleType: targetType, compression: compression, layout: layout,
+                      metadata: metadata)
     case .png:
         guard targetType != .float32 else {
             throw ToolError("\(input): the image holds float32 samples; PNG needs --type uint8 or uint16")

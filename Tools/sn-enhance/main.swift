@@ -54,6 +54,8 @@ var spec = CommandSpec(
     (-1 -> 0, 1 -> 255 or 65535). The default is 'input' when the output type holds the input's
     (--type same, float32, uint16 from 8/16-bit, uint8 from 8-bit), otherwise 'normalized'.
     --type same writes the input's sample type (uint16 for 16-bit microscopy).
+    TIFF outputs keep the input's pixel size, unit, Z spacing, frame interval and channel name (ImageJ
+    resolution tags and description); X.ome.tif is written as X.tif (no OME-XML).
 
     EXIT STATUS: 0 all inputs enhanced, 1 some inputs failed (reported on stderr, the rest enhanced),
     2 usage error (including an unreadable or foreign model file).
@@ -80,6 +82,7 @@ let formatKey = spec.option("format", default: OutputFormat.tif, help: "Output c
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 let threadsKey = spec.option("threads", default: 0, help: "Threads for the network (0 = one per core).")
 let diameterKey = spec.diameterOption()
+let progressKey = spec.flag("progress", help: "Show the progress of the tiles of large planes even when stderr is not a terminal.")
 
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
@@ -112,7 +115,10 @@ let channels = model.generator.options.inputChannels
 guard channels == 1 && model.generator.options.outputChannels == 1 else {
     spec.usageExit("\(modelPath): the generator maps \(channels) channels; sn-enhance applies one-channel models")
 }
-let enhancer = Enhancer(model: model, tileSize: args[tileKey])
+var enhancer = Enhancer(model: model, tileSize: args[tileKey])
+// Tiles of one large plane: a progress line on a terminal, or with --progress (ToolSupport's TileProgress).
+let tileProgress = TileProgress(label: "\(spec.name) tiles", enabled: TileProgress.enabled(flag: args[progressKey]))
+enhancer.generator.progress = tileProgress.report
 let modelDiameter = model.nucleusDiameter
 if modelDiameter == nil {
     Diagnostics(tool: spec.name).warning("\(modelPath): the model records no training.nucleus_diameter; images are enhanced at their own scale")
@@ -208,6 +214,7 @@ func enhanceFile(_ input: String) throws -> [String] {
     case .tif:
         let layout: HyperstackLayout? = planes.count > 1 ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
         try writeTIFF(planes, to: destination, sampleType: type, compression: compression, layout: layout,
+                      metadata: file.metadata(channel: channel).withoutDisplayRange,   // pixel size, unit, channel name
                       annotations: resolved?.annotations(modelDiameter: modelDiameter) ?? [])
     case .png:
         guard type != .float32 else {

@@ -32,6 +32,7 @@ let seedKey = spec.option("seed", default: 1, help: "Seed of the input sequence.
 let startKey = spec.option("start", default: 0, help: "Index of the first input.")
 let countKey = spec.option("count", default: Int.max, help: "At most this many inputs per target.")
 let corpusKey = spec.optionalOption("corpus", as: String.self, help: "Folder whose image and model files join the seeds.")
+let keepCRCKey = spec.flag("keep-png-crc", help: "png: leave chunk CRCs as mutated (by default 7 of 8 mutants get them recomputed).")
 let args = spec.parseOrExit()
 let diagnostics = Diagnostics(tool: "sn-fuzz")
 
@@ -95,6 +96,38 @@ func extremeValues(_ n: Int, _ r: inout PhiloxGenerator) -> [Float] {
 }
 
 // MARK: Byte mutation
+
+/// CRC-32 (ISO-HDLC, polynomial 0xEDB88320, as PNG chunks use) of `bytes`.
+let crcTable: [UInt32] = (0..<256).map { n in
+    var c = UInt32(n)
+    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    return c
+}
+
+func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    var c: UInt32 = 0xFFFF_FFFF
+    for b in bytes { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+    return c ^ 0xFFFF_FFFF
+}
+
+/// Recomputes the CRC of every complete chunk of a (mutated) PNG, so that the mutant gets past libpng's
+/// checksum check and reaches the header parser and the decoder: walks the chunks from byte 8 (length,
+/// type, data, CRC) and rewrites each CRC over type + data; stops at the first chunk that does not fit.
+/// The zlib Adler-32 inside IDAT is left as it is.
+func fixPNGChecksums(_ bytes: inout [UInt8]) {
+    var offset = 8
+    while offset + 12 <= bytes.count {
+        let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+        let end = offset + 8 + length
+        guard length <= 0x7FFF_FFFF, end + 4 <= bytes.count else { return }
+        let crc = crc32(bytes[(offset + 4)..<end])
+        bytes[end] = UInt8(crc >> 24)
+        bytes[end + 1] = UInt8((crc >> 16) & 0xFF)
+        bytes[end + 2] = UInt8((crc >> 8) & 0xFF)
+        bytes[end + 3] = UInt8(crc & 0xFF)
+        offset = end + 4
+    }
+}
 
 /// 1–4 mutations of `seed`: bit flips, interesting bytes and words (either byte order), truncation,
 /// insertion, deletion and splicing from `other`. Offsets favour the first and last 512 bytes, where
@@ -217,6 +250,8 @@ func modelSeeds() -> [[UInt8]] {
 
 struct Tally {
     var inputs = 0, accepted = 0, rejected = 0, failures = 0
+    /// Image inputs whose header was parsed (ImageFile opened): they reached the decoder.
+    var opened = 0
     mutating func fail(_ target: Target, _ index: Int, _ message: String) {
         failures += 1
         diagnostics.error("target \(target.rawValue) input \(index): \(message)")
@@ -234,9 +269,12 @@ func runImage(_ target: Target, seeds: [[UInt8]], index: Int, tally: inout Tally
     var r = generator(target, index)
     let seed = seeds[Int.random(in: 0..<seeds.count, using: &r)], other = seeds.randomElement(using: &r)!
     let path = PathName.join(scratch, target == .png ? "input.png" : "input.tif")
-    writeScratch(mutate(seed, other: other, &r), path)
+    var bytes = mutate(seed, other: other, &r)
+    if target == .png, !args[keepCRCKey], Int.random(in: 0..<8, using: &r) != 0 { fixPNGChecksums(&bytes) }
+    writeScratch(bytes, path)
     do {
         let file = try ImageFile(path: path)
+        tally.opened += 1
         var anyDecoded = false
         for page in 0..<min(file.pageCount, 4) {
             if let p = try? file.plane(page: page) {
@@ -358,7 +396,8 @@ do {
         }
         total += tally.inputs
         failed = failed || tally.failures > 0
-        writeStdout("\(target.rawValue): \(tally.inputs) inputs (\(tally.accepted) accepted, \(tally.rejected) rejected with an error), "
+        let openedText = target == .tiff || target == .png ? ", \(tally.opened) opened" : ""
+        writeStdout("\(target.rawValue): \(tally.inputs) inputs (\(tally.accepted) accepted\(openedText), \(tally.rejected) rejected with an error), "
                     + "\(tally.failures) failures, 0 crashes, \(String(format: "%.1f", Date().timeIntervalSince(start))) s\n")
     }
     if chosen.count > 1 { writeStdout("total: \(total) inputs, 0 crashes\n") }

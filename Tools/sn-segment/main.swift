@@ -59,6 +59,9 @@ var spec = CommandSpec(
     nuclei stand out keeps the model's diameter (nothing rescaled) with that note. Give --diameter when
     the estimate is wrong (check with sn-diameter), e.g. for very sparse or very crowded fields.
 
+    Outputs keep the input's pixel size, unit, Z spacing, frame interval and channel name (ImageJ
+    resolution tags and description); X.ome.tif is written as X.tif (no OME-XML).
+
     EXIT STATUS: 0 all inputs segmented, 1 some inputs failed (reported on stderr, the rest segmented),
     2 usage error.
 
@@ -93,6 +96,7 @@ let modelKey = spec.optionalOption("model", as: String.self,
                                    help: "star: the model file (.safetensors); default: the shipped \(defaultStarModel).")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
+let progressKey = spec.flag("progress", help: "star: show the progress of the tiles of large planes even when stderr is not a terminal.")
 
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
@@ -145,6 +149,9 @@ if args[methodKey] == .star {
     }
     do {
         starModel = try StarModel.load(from: modelPath)
+        // Tiles of one large plane: a progress line on a terminal, or with --progress (ToolSupport's TileProgress).
+        let tiles = TileProgress(label: "\(spec.name) tiles", enabled: TileProgress.enabled(flag: args[progressKey]))
+        starModel?.progress = tiles.report
     } catch {
         spec.usageExit("\(error)")
     }
@@ -203,6 +210,7 @@ func segment(_ input: String) throws -> [String] {
     let destination = try output.destination(for: input, newExtension: "tif")
     // nil sample type: uint16 when every label fits, else uint32.
     try writeLabels(labels, to: destination, compression: compression, layout: layout,
+                    metadata: file.metadata(channel: channel).withoutDisplayRange,   // pixel size, unit, channel name
                     annotations: resolved?.annotations(modelDiameter: starModel?.nucleusDiameter) ?? [])
     return [destination]
 }

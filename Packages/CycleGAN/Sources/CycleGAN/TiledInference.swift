@@ -70,6 +70,11 @@ public struct TiledGenerator {
     static let epsilon: Float = 1e-5
     /// The margins in use (the tests shrink them to show that smaller ones break the equality).
     var margins = (encoder: TiledGenerator.encoderMargin, decoder: TiledGenerator.decoderMargin)
+    /// Called as `progress(done, total)` after each step of a tiled pass over more than one tile: the four
+    /// passes over the tiles (`in_conv` statistics, `down1`, `up2` statistics, `out_conv`) and the trunk,
+    /// `total = 4 · tiles + 1` steps. Not called for whole-image passes or a single tile. For progress
+    /// displays (sn-enhance); it does not change the result.
+    public var progress: ((_ done: Int, _ total: Int) -> Void)?
 
     /// Wraps `generator`; `tileSize` 0 runs whole images, any other size ≥ 1 is rounded up to a
     /// multiple of 4 (512 by default: ≈ 0.1 GB of tile working memory at ngf 32).
@@ -177,20 +182,32 @@ public struct TiledGenerator {
         guard tileSize > 0, isTileable else { return whole(x, width: width, height: height) }
         let input = Self.padded(x, channels: generator.options.inputChannels, width: width, height: height)
         let tiles = Self.tiles(height: input.shape[2], width: input.shape[3], size: tileSize)
-        var features = encode(input, tiles: tiles)
+        let counter = tiles.count > 1 ? progress.map { TileCounter(total: 4 * tiles.count + 1, report: $0) } : nil
+        var features = encode(input, tiles: tiles, counter: counter)
         features = trunk(features)
-        return decode(features, tiles: tiles, width: width, height: height)
+        counter?.tick()
+        return decode(features, tiles: tiles, width: width, height: height, counter: counter)
+    }
+
+    /// Counts the steps of one tiled pass for ``progress``.
+    final class TileCounter {
+        let total: Int
+        let report: (Int, Int) -> Void
+        var done = 0
+        init(total: Int, report: @escaping (Int, Int) -> Void) { self.total = total; self.report = report }
+        func tick() { done += 1; report(done, total) }
     }
 
     /// Encoder, padded input `[1, Cin, H, W]` → normalised, rectified `down2` output `[1, 4f, H/4, W/4]`:
     /// `in_conv` statistics over tiles; `in_conv` → IN → ReLU → `down1` per tile into the whole /2 map
     /// (with its statistics); IN → ReLU of that map in place; `down2` on it whole; IN → ReLU.
-    func encode(_ input: Tensor, tiles: [Region]) -> Tensor {
+    func encode(_ input: Tensor, tiles: [Region], counter: TileCounter? = nil) -> Tensor {
         let (ph, pw) = (input.shape[2], input.shape[3])
         var inStats = ChannelMoments(channels: generator.inConv.weight.value.shape[0])
         for tile in tiles {
             let (window, t) = Self.window(tile, scale: 1, margin: margins.encoder, height: ph, width: pw)
             inStats.add(generator.inConv(Variable(Self.crop(input, window))).value, region: t)
+            counter?.tick()
         }
         var half = Tensor.zeros([1, generator.down1.weight.value.shape[0], ph / 2, pw / 2])
         var downStats = ChannelMoments(channels: half.shape[1])
@@ -201,6 +218,7 @@ public struct TiledGenerator {
             let d = generator.down1(Variable(y)).value
             downStats.add(d, region: t.scaled(down: 2))
             Self.paste(d, region: t.scaled(down: 2), into: &half, at: tile.scaled(down: 2))
+            counter?.tick()
         }
         Self.normalizeActivate(&half, downStats, slope: 0)
         var quarter = generator.down2(Variable(half)).value
@@ -211,7 +229,7 @@ public struct TiledGenerator {
     /// Decoder, trunk output `[1, 4f, H/4, W/4]` → `Cout·height·width` values (cropped): `up1` whole,
     /// IN → ReLU; `up2` statistics over tiles of the /2 map; `up2` → IN → ReLU → `out_conv` → tanh
     /// per tile, each writing its own pixels.
-    func decode(_ features: Tensor, tiles: [Region], width: Int, height: Int) -> [Float] {
+    func decode(_ features: Tensor, tiles: [Region], width: Int, height: Int, counter: TileCounter? = nil) -> [Float] {
         var half = generator.up1(Variable(features)).value
         Self.normalizeActivate(&half, ChannelMoments(whole: half), slope: 0)
         let (ph, pw) = (2 * half.shape[2], 2 * half.shape[3])
@@ -219,9 +237,12 @@ public struct TiledGenerator {
         for tile in tiles {
             let (window, t) = Self.window(tile, scale: 2, margin: margins.decoder, height: ph, width: pw)
             upStats.add(generator.up2(Variable(Self.crop(half, window))).value, region: t.scaled(up: 2))
+            counter?.tick()
         }
         var output = [Float](repeating: 0, count: generator.outConv.weight.value.shape[0] * height * width)
-        for tile in tiles where tile.y0 < height && tile.x0 < width {
+        for tile in tiles {
+            defer { counter?.tick() }
+            guard tile.y0 < height && tile.x0 < width else { continue }
             let (window, t) = Self.window(tile, scale: 2, margin: margins.decoder, height: ph, width: pw)
             var u = generator.up2(Variable(Self.crop(half, window))).value
             Self.normalizeActivate(&u, upStats, slope: 0)

@@ -57,13 +57,20 @@ struct TiledInferenceTests {
     ])
     func tiledEqualsWhole(_ c: Case) {
         let g = Self.generator(blocks: c.blocks, upsampling: c.upsampling)
-        let tiled = TiledGenerator(generator: g, tileSize: c.tile)
+        var tiled = TiledGenerator(generator: g, tileSize: c.tile)
+        final class Calls { var list: [(Int, Int)] = [] }
+        let calls = Calls()
+        tiled.progress = { calls.list.append(($0, $1)) }
         #expect(tiled.isTileable)
         #expect(tiled.tileSize % 4 == 0 && tiled.tileSize >= c.tile)
         let x = Self.image(width: c.width, height: c.height)
         let whole = tiled.whole(x, width: c.width, height: c.height)
         let result = tiled(x, width: c.width, height: c.height)
         #expect(result.count == c.width * c.height)
+        // Progress: steps 1...total once each, total = 4 · tiles + 1 (every case here has several tiles).
+        let total = calls.list.first?.1 ?? 0
+        #expect(total > 5 && total % 4 == 1 && calls.list.map(\.0) == Array(1...max(1, total)) && calls.list.allSatisfy { $0.1 == total },
+                "progress calls \(calls.list)")
         #expect(Self.standardDeviation(whole) > 0.05, "the random generator's output is nearly constant")
         let difference = Self.maxDifference(result, whole)
         #expect(difference < 1e-3, "\(c.testDescription): max |tiled − whole| = \(difference)")

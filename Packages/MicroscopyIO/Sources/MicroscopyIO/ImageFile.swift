@@ -41,6 +41,15 @@ public final class ImageFile: @unchecked Sendable {
     public let pageCount: Int
     /// Plane size, C / Z / T sizes and page order.
     public let dimensions: StackDimensions
+    /// Pixel size, Z spacing, unit and frame interval from the first page's OME-XML (`PhysicalSizeX/Y/Z`
+    /// with their units, `TimeIncrement`) or from its resolution tags and ImageJ description (`unit=`,
+    /// `spacing=`, `finterval=`, `tunit=`); empty for PNG and for files without physical metadata.
+    public let calibration: PhysicalCalibration
+    /// The name of each channel (OME `<Channel Name=…>`; for a one-channel ImageJ file MicroscopyIO's
+    /// `channel_name=` key), `sizeC` entries, nil where unknown.
+    public let channelNames: [String?]
+    /// The display range of each channel (ImageJ `min=` / `max=` of a one-channel file), `sizeC` entries.
+    public let displayRanges: [ClosedRange<Double>?]
 
     private let lock = NSLock()
     private var tiff: TIFFHandle?
@@ -80,6 +89,9 @@ public final class ImageFile: @unchecked Sendable {
             pageCount = 1
             dimensions = StackDimensions(width: Int(info.width), height: Int(info.height),
                                          sizeC: 1, sizeZ: 1, sizeT: 1, order: .xyzct, kind: .plain)
+            calibration = PhysicalCalibration()
+            channelNames = [nil]
+            displayRanges = [nil]
         case .tiff(let big, let littleEndian):
             format = big ? .bigTIFF : .tiff
             pngInfo = nil
@@ -119,6 +131,15 @@ public final class ImageFile: @unchecked Sendable {
             pages = scanned.pages
             pageCount = scanned.pages.count
             dimensions = try Self.stackDimensions(path: path, pages: scanned.pages, description: scanned.description)
+            let first = scanned.pages[0].info
+            let metadata = FileMetadata.read(
+                description: scanned.description,
+                page: ResolutionTags(x: first.x_resolution, y: first.y_resolution, unit: first.resolution_unit),
+                sizeC: dimensions.sizeC)
+            calibration = metadata.calibration
+            let sizeC = dimensions.sizeC
+            channelNames = (0..<sizeC).map { $0 < metadata.channelNames.count ? metadata.channelNames[$0] : nil }
+            displayRanges = (0..<sizeC).map { $0 < metadata.displayRanges.count ? metadata.displayRanges[$0] : nil }
         case .tiffPrefix:
             throw ImageIOError(path: path, kind: .truncated,
                                reason: "truncated file (\(fileSize) bytes: only part of a TIFF header)")
@@ -142,6 +163,13 @@ public final class ImageFile: @unchecked Sendable {
         try checkIndex(z, size: dimensions.sizeZ, name: "z")
         try checkIndex(t, size: dimensions.sizeT, name: "t")
         return dimensions.pageIndex(channel: channel, z: z, t: t)
+    }
+
+    /// What a TIFF written from `channel` should keep: the file's calibration, the channel's name and
+    /// display range (see ``ImageMetadata``). A channel out of range gives the calibration alone.
+    public func metadata(channel: Int = 0) -> ImageMetadata {
+        guard channel >= 0, channel < channelNames.count else { return ImageMetadata(calibration: calibration) }
+        return ImageMetadata(calibration: calibration, channelName: channelNames[channel], displayRange: displayRanges[channel])
     }
 
     /// The sample type of a page's intensities, or nil if `plane(page:)` would throw for this page.

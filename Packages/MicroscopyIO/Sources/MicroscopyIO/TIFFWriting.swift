@@ -13,9 +13,13 @@ let softwareTag = "SaliencyNet MicroscopyIO"
 /// 3.5 GiB (2 GiB with compression).
 /// With a `layout`, an ImageJ hyperstack description (`images=`, `channels=`, `slices=`, `frames=`)
 /// is stored in the first page, and `planes` must be in ImageJ order (channel fastest, then Z, then T).
-/// With `annotations`, an ImageJ description is written even for one plane, and each pair is added to
-/// it as a `key=value` line (ImageJ lists them under Image > Show Info; keys and values lose any `=`,
-/// newline or carriage return), e.g. `nucleus_diameter_px=23.4`.
+/// With a layout, metadata or annotations the file gets an ImageJ description (also for one plane: `images=1`;
+/// several planes without a layout are a stack of slices); without any, a plain TIFF (a Z stack when several
+/// planes). `metadata` is stored as ImageJ stores it
+/// (see ``ImageMetadata``): XResolution / YResolution = 1 / pixel size with ResolutionUnit none (inch or cm
+/// when that is the unit), and `unit=`, `spacing=`, `finterval=`, `tunit=`, `min=`/`max=`, `channel_name=`
+/// description keys. With `annotations`, each pair is added to the description as a `key=value` line
+/// (keys and values lose any `=`, newline or carriage return), e.g. `nucleus_diameter_px=23.4`.
 /// The file is written atomically (see `writeFileAtomically(to:_:)`).
 ///
 /// - Parameters:
@@ -28,6 +32,7 @@ let softwareTag = "SaliencyNet MicroscopyIO"
 /// - Throws: `ImageIOError` (`.invalidArgument` or `.writeFailed`) naming `path`.
 public func writeTIFF(_ planes: [ImagePlane], to path: String, sampleType: SampleType? = nil,
                       compression: TIFFCompression = .none, layout: HyperstackLayout? = nil,
+                      metadata: ImageMetadata = ImageMetadata(),
                       annotations: [(key: String, value: String)] = []) throws {
     guard let first = planes.first else {
         throw ImageIOError(path: path, kind: .invalidArgument, reason: "no planes to write")
@@ -40,13 +45,13 @@ public func writeTIFF(_ planes: [ImagePlane], to path: String, sampleType: Sampl
             fillSamples(plane.pixels, type: type, into: destination)
         }
     }
-    try writeTIFFPages(pages, to: path, compression: compression, layout: layout, annotations: annotations)
+    try writeTIFFPages(pages, to: path, compression: compression, layout: layout, metadata: metadata, annotations: annotations)
 }
 
-/// Writes one intensity plane as a single-page TIFF (see `writeTIFF(_:to:sampleType:compression:layout:)`).
+/// Writes one intensity plane as a single-page TIFF (see `writeTIFF(_:to:sampleType:compression:layout:metadata:annotations:)`).
 public func writeTIFF(_ plane: ImagePlane, to path: String, sampleType: SampleType? = nil,
-                      compression: TIFFCompression = .none) throws {
-    try writeTIFF([plane], to: path, sampleType: sampleType, compression: compression, layout: nil)
+                      compression: TIFFCompression = .none, metadata: ImageMetadata = ImageMetadata()) throws {
+    try writeTIFF([plane], to: path, sampleType: sampleType, compression: compression, layout: nil, metadata: metadata)
 }
 
 /// Writes label images as a TIFF, one page per image, losslessly (labels never pass through
@@ -60,9 +65,11 @@ public func writeTIFF(_ plane: ImagePlane, to path: String, sampleType: SampleTy
 ///     (never silently truncated).
 ///   - compression: `.none` (default), `.lzw` or `.deflate` (labels compress very well).
 ///   - layout: optional hyperstack shape, as for `writeTIFF`.
+///   - metadata: calibration and channel name (a display range is written too when given), as for `writeTIFF`.
 ///   - annotations: `key=value` lines for the ImageJ description, as for `writeTIFF`.
 public func writeLabels(_ images: [LabelImage], to path: String, sampleType: LabelSampleType? = nil,
                         compression: TIFFCompression = .none, layout: HyperstackLayout? = nil,
+                        metadata: ImageMetadata = ImageMetadata(),
                         annotations: [(key: String, value: String)] = []) throws {
     guard !images.isEmpty else {
         throw ImageIOError(path: path, kind: .invalidArgument, reason: "no label images to write")
@@ -85,13 +92,13 @@ public func writeLabels(_ images: [LabelImage], to path: String, sampleType: Lab
             fillLabels(image.labels, bytesPerSample: bytesPerSample, into: destination)
         }
     }
-    try writeTIFFPages(pages, to: path, compression: compression, layout: layout, annotations: annotations)
+    try writeTIFFPages(pages, to: path, compression: compression, layout: layout, metadata: metadata, annotations: annotations)
 }
 
-/// Writes one label image as a single-page TIFF (see `writeLabels(_:to:sampleType:compression:layout:)`).
+/// Writes one label image as a single-page TIFF (see `writeLabels(_:to:sampleType:compression:layout:metadata:annotations:)`).
 public func writeLabels(_ image: LabelImage, to path: String, sampleType: LabelSampleType? = nil,
-                        compression: TIFFCompression = .none) throws {
-    try writeLabels([image], to: path, sampleType: sampleType, compression: compression, layout: nil)
+                        compression: TIFFCompression = .none, metadata: ImageMetadata = ImageMetadata()) throws {
+    try writeLabels([image], to: path, sampleType: sampleType, compression: compression, layout: nil, metadata: metadata)
 }
 
 // MARK: - Internals
@@ -135,16 +142,6 @@ func validateSizes(_ sizes: [(width: Int, height: Int, count: Int)], layout: Hyp
     }
 }
 
-/// The ImageJ description for `layout` (one plane when nil) followed by the annotations, or nil when
-/// there is neither a layout nor an annotation.
-func imageJDescription(_ layout: HyperstackLayout?, annotations: [(key: String, value: String)]) -> String? {
-    guard layout != nil || !annotations.isEmpty else { return nil }
-    var text = imageJDescription(layout ?? HyperstackLayout(channels: 1, slices: 1, frames: 1))
-    func clean(_ s: String) -> String { String(s.filter { $0 != "=" && $0 != "\n" && $0 != "\r" }) }
-    for (key, value) in annotations { text += clean(key) + "=" + clean(value) + "\n" }
-    return text
-}
-
 func imageJDescription(_ layout: HyperstackLayout) -> String {
     let images = layout.channels * layout.slices * layout.frames
     var text = "ImageJ=1.11a\nimages=\(images)\n"
@@ -168,11 +165,17 @@ func tiffPredictor(compression: TIFFCompression, sampleFormat: UInt16) -> UInt16
 }
 
 private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compression: TIFFCompression,
-                            layout: HyperstackLayout?, annotations: [(key: String, value: String)] = []) throws {
+                            layout: HyperstackLayout?, metadata: ImageMetadata,
+                            annotations: [(key: String, value: String)] = []) throws {
     let totalBytes = pages.reduce(0) { $0 + $1.width * $1.height * $1.bytesPerSample }
     // Classic TIFF offsets are 32-bit. LZW can expand noisy data, so compressed output switches earlier.
     let bigTIFF = totalBytes > (compression == .none ? (7 << 29) : (1 << 31))  // 3.5 GiB / 2 GiB
-    let description = imageJDescription(layout, annotations: annotations)
+    // An ImageJ description when there is something to say: a layout, metadata or annotations (a plain
+    // stack of several pages then becomes an ImageJ stack of that many slices).
+    let description: String? = layout != nil || !metadata.isEmpty || !annotations.isEmpty
+        ? imageJDescription(layout ?? HyperstackLayout(slices: pages.count), metadata: metadata, annotations: annotations)
+        : nil
+    let resolution = resolutionTags(metadata.calibration)
     try writeFileAtomically(to: path) { temporary in
         let handle = try TIFFHandle(path: temporary, mode: bigTIFF ? "w8" : "w", fileSize: 0, reportedPath: path)
         for (index, page) in pages.enumerated() {
@@ -191,9 +194,17 @@ private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compress
                 page.sampleFormat, compressionCode, predictor, UInt32(rowsPerStrip),
                 index == 0 ? description : nil, softwareTag,
                 UInt16(clamping: index), UInt16(clamping: pages.count))
-            guard tagsSet == 1 else {
+            let resolutionSet = resolution.map { sn_tiff_set_resolution(handle.tif, $0.x, $0.y, $0.unit) } ?? 1
+            guard tagsSet == 1, resolutionSet == 1 else {
                 throw ImageIOError(path: path, kind: .writeFailed,
                                    reason: "cannot set the TIFF tags of page \(index) (libtiff: \(handle.libtiffMessage))")
+            }
+            // The directory goes before its pixels ([IFD 0][data 0][IFD 1][data 1]…, as ImageJ lays pages out):
+            // with data first, tifffile reads an uncompressed ImageJ stack whose next directory starts beyond
+            // `images × plane bytes` as one contiguous block (a "virtual" stack) and returns garbage planes.
+            guard TIFFCheckpointDirectory(handle.tif) == 1 else {
+                throw ImageIOError(path: path, kind: .writeFailed,
+                                   reason: "cannot write the directory of page \(index) (libtiff: \(handle.libtiffMessage))")
             }
             let bytes = rowBytes * page.height
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
@@ -221,6 +232,19 @@ private func writeTIFFPages(_ pages: [TIFFPageSource], to path: String, compress
             throw ImageIOError(path: path, kind: .writeFailed, reason: "cannot flush the TIFF (libtiff: \(handle.libtiffMessage))")
         }
     }
+}
+
+/// XResolution, YResolution (pixels per unit) and ResolutionUnit for `calibration`, or nil without a pixel
+/// size: ImageJ's convention, unit 1 (none; the unit is in the description) except inch (2) and cm (3).
+func resolutionTags(_ calibration: PhysicalCalibration) -> (x: Double, y: Double, unit: UInt16)? {
+    guard let width = calibration.pixelWidth ?? calibration.pixelHeight,
+          let height = calibration.pixelHeight ?? calibration.pixelWidth else { return nil }
+    let unit: UInt16 = switch calibration.unit {
+    case "inch": 2
+    case "cm": 3
+    default: 1
+    }
+    return (1 / width, 1 / height, unit)
 }
 
 /// Converts `Float` intensities into packed samples of `type` (round half away from zero, clamp,

@@ -137,6 +137,13 @@ int sn_tiff_page_info(TIFF *tif, sn_tiff_page *page) {
         page->strile_count = TIFFNumberOfStrips(tif);
     }
     page->directory_offset = TIFFCurrentDirOffset(tif);
+    float resolution = 0;
+    page->x_resolution = 0;
+    page->y_resolution = 0;
+    if (TIFFGetField(tif, TIFFTAG_XRESOLUTION, &resolution) == 1) page->x_resolution = resolution;
+    if (TIFFGetField(tif, TIFFTAG_YRESOLUTION, &resolution) == 1) page->y_resolution = resolution;
+    page->resolution_unit = RESUNIT_INCH;
+    if (TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &u16) == 1) page->resolution_unit = u16;
     return 1;
 }
 
@@ -166,5 +173,13 @@ int sn_tiff_set_page_tags(TIFF *tif, uint32_t width, uint32_t height, uint16_t b
     if (page_count > 1) ok &= TIFFSetField(tif, TIFFTAG_PAGENUMBER, page_number, page_count);
     if (description != NULL) ok &= TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, description);
     if (software != NULL) ok &= TIFFSetField(tif, TIFFTAG_SOFTWARE, software);
+    return ok ? 1 : 0;
+}
+
+int sn_tiff_set_resolution(TIFF *tif, double x_resolution, double y_resolution, uint16_t unit) {
+    int ok = 1;
+    ok &= TIFFSetField(tif, TIFFTAG_XRESOLUTION, x_resolution);
+    ok &= TIFFSetField(tif, TIFFTAG_YRESOLUTION, y_resolution);
+    ok &= TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, unit);
     return ok ? 1 : 0;
 }

@@ -34,7 +34,7 @@ struct MetadataParserTests {
     func imageJ() {
         let text = "ImageJ=1.53t\nimages=24\nchannels=2\nslices=3\nframes=4\nhyperstack=true\nmode=composite\n"
         #expect(StackMetadataParser.imageJ(text) == ImageJDescription(images: 24, channels: 2, slices: 3, frames: 4))
-        #expect(StackMetadataParser.imageJ("ImageJ=\r\nimages = 7 \r\nspacing=0.5\r\n") == ImageJDescription(images: 7))
+        #expect(StackMetadataParser.imageJ("ImageJ=\r\nimages = 7 \r\nspacing=0.5\r\n") == ImageJDescription(images: 7, spacing: 0.5))
         #expect(StackMetadataParser.imageJ("{\"shape\": [2, 3]}") == nil)
         #expect(StackMetadataParser.imageJ("ImageJ=1\nchannels=x\nslices=-3\n") == ImageJDescription())
     }

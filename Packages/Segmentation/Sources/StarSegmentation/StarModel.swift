@@ -56,6 +56,9 @@ public struct StarModel {
     public var tileSize: Int = 512
     /// Context kept around each tile and discarded (px, a multiple of 2^depth).
     public var tileOverlap: Int = 48
+    /// Called as `progress(done, total)` after each tile of a prediction over more than one tile (for progress
+    /// displays, e.g. sn-segment's); it does not change the result.
+    public var progress: ((_ done: Int, _ total: Int) -> Void)?
 
     /// A model from a network and its thresholds (normalization 1/99.8, tiles of 512 px + 48 px context).
     public init(network: StarUNet, thresholds: StarThresholds = StarThresholds()) {
@@ -78,8 +81,14 @@ public struct StarModel {
         var probability = [Float](repeating: 0, count: w * h)
         var distances = [Float](repeating: 0, count: rays * w * h)
         let step = max(16, tileSize)
+        let tileCount = ((h + step - 1) / step) * ((w + step - 1) / step)
+        var tilesDone = 0
         for ty in stride(from: 0, to: h, by: step) {
             for tx in stride(from: 0, to: w, by: step) {
+                defer {
+                    tilesDone += 1
+                    if tileCount > 1 { progress?(tilesDone, tileCount) }
+                }
                 let (cy0, cy1) = (ty, min(h, ty + step)), (cx0, cx1) = (tx, min(w, tx + step))
                 let y0 = max(0, cy0 - tileOverlap), y1 = min(h, cy1 + tileOverlap)
                 let x0 = max(0, cx0 - tileOverlap), x1 = min(w, cx1 + tileOverlap)

@@ -84,11 +84,17 @@ func discScene(width: Int, height: Int, seed: UInt64, count: Int) -> (ImagePlane
         #expect(network(Tensor(shape: [2, 1, 16, 20], repeating: 0.5)).shape == [2, 9, 16, 20])
         var model = StarModel(network: network)
         let (image, _) = discScene(width: 96, height: 80, seed: 2, count: 5)
+        final class Calls { var list: [(Int, Int)] = [] }
+        let calls = Calls()
+        model.progress = { calls.list.append(($0, $1)) }
         model.tileSize = 10_000
         let whole = model.outputs(image)
+        #expect(calls.list.isEmpty, "one tile: no progress")
         model.tileSize = 32
         model.tileOverlap = 24
         let tiled = model.outputs(image)
+        // 96 x 80 in tiles of 32: 3 x 3 tiles, reported 1...9.
+        #expect(calls.list.map(\.0) == Array(1...9) && calls.list.allSatisfy { $0.1 == 9 }, "\(calls.list)")
         var worst: Float = 0
         for i in whole.probability.indices { worst = max(worst, abs(whole.probability[i] - tiled.probability[i])) }
         for i in whole.distances.indices { worst = max(worst, abs(whole.distances[i] - tiled.distances[i])) }

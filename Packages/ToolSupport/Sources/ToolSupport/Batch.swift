@@ -21,14 +21,18 @@ public struct OutputDirectory {
     }
 
     /// The output path for `input`: `DIR/` + the input's file name, with its extension replaced
-    /// by `newExtension` when given (e.g. `tif`).
+    /// by `newExtension` when given (e.g. `tif`). An OME-TIFF's `.ome` goes with the extension
+    /// (`X.ome.tif` → `X.tif`): outputs are ImageJ TIFFs without OME-XML, and a `.ome.tif` name would
+    /// make readers look for OME-XML, fail and warn.
     ///
     /// - Throws: ``ToolError`` when an earlier input already claimed that output name (two inputs
     ///   named alike in different folders), so that no output is silently overwritten.
     public mutating func destination(for input: String, newExtension: String? = nil) throws -> String {
         var name = PathName.fileName(input)
         if let ext = newExtension {
-            name = PathName.stem(input) + "." + ext
+            var stem = PathName.stem(input)
+            if stem.lowercased().hasSuffix(".ome") && stem.count > 4 { stem = String(stem.dropLast(4)) }
+            name = stem + "." + ext
         }
         let out = PathName.join(path, name)
         if let earlier = claimed[out] {

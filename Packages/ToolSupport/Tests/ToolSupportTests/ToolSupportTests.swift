@@ -166,6 +166,11 @@ struct Fixture {
         #expect(FileManager.default.fileExists(atPath: root + "/a/b", isDirectory: &isDir) && isDir.boolValue)
         #expect(try out.destination(for: "raw/img01.tif") == root + "/a/b/img01.tif")
         #expect(try out.destination(for: "raw/img02.png", newExtension: "tif") == root + "/a/b/img02.tif")
+        // Outputs are ImageJ TIFFs without OME-XML: an OME-TIFF's '.ome' goes with the extension.
+        #expect(try out.destination(for: "raw/movie.ome.tif", newExtension: "tif") == root + "/a/b/movie.tif")
+        #expect(try out.destination(for: "raw/Stack.OME.TIFF", newExtension: "tif") == root + "/a/b/Stack.tif")
+        #expect(try out.destination(for: "raw/.ome.tif", newExtension: "tif") == root + "/a/b/.ome.tif")
+        #expect(try out.destination(for: "raw/keep.ome.tif") == root + "/a/b/keep.ome.tif", "no new extension: the name is kept")
     }
 
     @Test func refusesTwoInputsWithTheSameOutputName() throws {

@@ -61,6 +61,9 @@ typedef struct sn_tiff_page {
     uint32_t rows_per_strip;
     uint32_t strile_count;       // number of strips, or of tiles when tiled
     uint64_t directory_offset;   // file offset of this directory (for TIFFSetSubDirectory)
+    float x_resolution;          // XResolution (pixels per resolution unit); 0 when absent
+    float y_resolution;          // YResolution; 0 when absent
+    uint16_t resolution_unit;    // ResolutionUnit: 1 none, 2 inch (the TIFF default), 3 cm
 } sn_tiff_page;
 
 /// Fills `page` from the current directory. Returns 1 on success, 0 when a required tag is missing.
@@ -75,6 +78,10 @@ int sn_tiff_set_page_tags(TIFF *tif, uint32_t width, uint32_t height, uint16_t b
                           uint16_t sample_format, uint16_t compression, uint16_t predictor,
                           uint32_t rows_per_strip, const char *description, const char *software,
                           uint16_t page_number, uint16_t page_count);
+
+/// Sets XResolution, YResolution (pixels per unit, > 0) and ResolutionUnit (1 none, 2 inch, 3 cm)
+/// of the page being written. Returns 1 on success.
+int sn_tiff_set_resolution(TIFF *tif, double x_resolution, double y_resolution, uint16_t unit);
 
 #ifdef __cplusplus
 }
