@@ -14,9 +14,12 @@ public struct EnhancementTrustSettings: Sendable, Equatable {
     /// percentile of the candidates' responses): faint debris and haze ripples of salient images are
     /// not nuclei (0.1: a decade of brightness below the bright nuclei).
     public var relativeContrast: Double = 0.1
+    /// A candidate must not be a point: its response at σ/2 may be at most this multiple of its response at σ
+    /// (2: a disk of diameter d gives 0.2, of d/2 about 1.9, a point 4), so bright debris specks are not nuclei.
+    public var pointRatio: Double = 2
     /// Radius of a candidate's disk, as a fraction of d (1/3: inside any nucleus of axis ratio ≥ 0.45).
     public var diskRadius: Double = 1.0 / 3
-    /// A candidate is kept when enhanced nuclei cover at least this fraction of its disk.
+    /// A candidate is kept when the enhanced foreground covers at least this fraction of its disk.
     public var keptCoverage: Double = 1.0 / 3
     /// Enhanced components smaller than this fraction of a nucleus area πd²/4 are speckle, not nuclei
     /// (0.25: an equivalent diameter below d/2).
@@ -39,12 +42,13 @@ public struct PlaneTrust: Sendable, Equatable {
     public var inputCandidates: Int
     /// Nuclei of the enhanced image: Otsu components of at least the minimum area.
     public var enhancedNuclei: Int
-    /// Input candidates that no enhanced nucleus covers.
+    /// Input candidates that the enhanced foreground does not cover.
     public var erased: Int
     /// Enhanced nuclei with no input blob (not even a weak one) beneath them.
     public var invented: Int
-    /// Foreground fraction of the input: Otsu on the input blurred at σ = d/6 (the classical baseline's
-    /// σ 2 px at the canonical 11.8 px).
+    /// Foreground fraction of the input: Otsu on the band-passed input (G_{d/6} − G_{2d}) ∗ x: smoothed at
+    /// the classical baseline's σ 2 px (at the canonical 11.8 px), minus the local background, so that
+    /// haze and uneven illumination do not count as foreground.
     public var foregroundBefore: Double
     /// Foreground fraction of the enhanced image: Otsu on the enhanced image.
     public var foregroundAfter: Double
@@ -84,14 +88,16 @@ public struct PlaneTrust: Sendable, Equatable {
 ///    5-point Laplacian, mirrored borders). The pixel noise σₙ = 1.4826 · MAD(x − mean of the 4 neighbours) /
 ///    √1.25 (robust: nuclei edges are a minority), and the response's noise sd σ_R = σₙ · ‖h‖₂ with h the
 ///    filter's impulse response (exact for white noise). Candidates are the local maxima of R (no larger
-///    value within d/2) with R ≥ 5σ_R and R ≥ 0.1 · (90th percentile of those maxima): blobs at the nucleus
-///    scale that stand out from the noise and are within a decade of the bright nuclei. *Weak blobs*: maxima
-///    with R ≥ 3σ_R.
+///    value within d/2) with R ≥ 5σ_R, R ≥ 0.1 · (90th percentile of those maxima) and R_{σ/2} ≤ 2 R (not a
+///    point): blobs at the nucleus scale that stand out from the noise and are within a decade of the bright
+///    nuclei. *Weak blobs*: maxima with R ≥ 3σ_R.
 /// 2. **Enhanced nuclei.** Otsu on the enhanced plane (exact histogram for integer sample types, as
 ///    `sn-segment --method otsu`), 8-connected components of at least π d²/16 px (equivalent diameter ≥ d/2).
-/// 3. **Erased**: candidates whose disk of radius d/3 is covered by enhanced nuclei for less than a third.
+/// 3. **Erased**: candidates whose disk of radius d/3 is covered by the enhanced foreground for less than a
+///    third (any component, so that nuclei cut by the image border count as kept).
 ///    **Invented**: enhanced nuclei that overlap no weak blob's disk of radius d/3.
-/// 4. **Foreground**: the Otsu foreground fraction of G_{d/6} ∗ x before, of the enhanced plane after.
+/// 4. **Foreground**: the Otsu foreground fraction of (G_{d/6} − G_{2d}) ∗ x (smoothed, local background
+///    removed) before, of the enhanced plane after.
 ///
 /// A plane is flagged when more than 10 % of its candidates are erased (at least 2), or invented nuclei
 /// exceed 10 % of the candidates (at least 2). Non-finite input pixels count as the finite mean.
@@ -108,9 +114,13 @@ public enum EnhancementTrust {
         let blobs = self.blobs(x, width: width, height: height, diameter: diameter)
         let sigmaR = noise * responseGain(diameter: diameter)
         let strongNoise = Float(settings.candidateSigmas * sigmaR), weakNoise = Float(settings.supportSigmas * sigmaR)
+        let fine = response(x, width: width, height: height, diameter: diameter / 2)
         let above = blobs.filter { $0.response >= strongNoise && $0.response > 0 }
         let reference = percentile90(above.map(\.response))
-        let candidates = above.filter { $0.response >= Float(settings.relativeContrast) * reference }
+        let candidates = above.filter {
+            $0.response >= Float(settings.relativeContrast) * reference
+                && Double(fine[$0.y * width + $0.x]) <= settings.pointRatio * Double($0.response)
+        }
         let weak = blobs.filter { $0.response >= weakNoise && $0.response > 0 }
 
         // Enhanced nuclei: Otsu components of at least the minimum area.
@@ -120,14 +130,14 @@ public enum EnhancementTrust {
         let isNucleus = areas.indices.map { $0 > 0 && Double(areas[$0]) >= minimumArea }
         let foregroundAfter = Double(components.labels.count - areas[0]) / Double(max(1, width * height))
 
-        // Erased: candidate disks covered for less than keptCoverage.
+        // Erased: candidate disks covered by the foreground for less than keptCoverage.
         let radius = settings.diskRadius * diameter
         var erased = 0
         for c in candidates {
             var inside = 0, covered = 0
             forDisk(c.x, c.y, radius: radius, width: width, height: height) { p in
                 inside += 1
-                if isNucleus[Int(components.labels[p])] { covered += 1 }
+                if components.labels[p] != 0 { covered += 1 }
             }
             if Double(covered) < settings.keptCoverage * Double(inside) { erased += 1 }
         }
@@ -139,8 +149,10 @@ public enum EnhancementTrust {
         let enhancedNuclei = isNucleus.filter { $0 }.count
         let invented = isNucleus.indices.filter { isNucleus[$0] && !supported[$0] }.count
 
-        // Foreground before: Otsu on the input blurred at d/6.
-        let smooth = GaussianBlur.blur(x, width: width, height: height, sigma: diameter / 6)
+        // Foreground before: Otsu on the band-passed input (G_{d/6} − G_{2d}) ∗ x.
+        var smooth = GaussianBlur.blur(x, width: width, height: height, sigma: diameter / 6)
+        let background = GaussianBlur.blur(x, width: width, height: height, sigma: 2 * diameter)
+        for i in smooth.indices { smooth[i] -= background[i] }
         let smoothPlane = ImagePlane(width: width, height: height, pixels: smooth, sampleType: .float32)
         let t = Otsu.threshold(smoothPlane)
         let foregroundBefore = Double(smooth.filter { $0 > t }.count) / Double(max(1, width * height))

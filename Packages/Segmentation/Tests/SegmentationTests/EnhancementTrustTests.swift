@@ -112,6 +112,19 @@ import Testing
         #expect(trust.erased == 1)
     }
 
+    /// A bright one-pixel speck (debris) is not a nucleus candidate; a nucleus of 0.6 d is.
+    @Test func pointsAreNotCandidates() {
+        var rng = TestRandom(state: 6)
+        let d = 12.0, width = 96, height = 64
+        var input = plane(width: width, height: height, centres: [(24, 32), (72, 32)], d: d, background: 100, contrast: 100,
+                          noise: 3, rng: &rng)
+        let small = plane(width: width, height: height, centres: [(48, 14)], d: 0.6 * d, background: 0, contrast: 100, noise: 0, rng: &rng)
+        for i in input.pixels.indices { input.pixels[i] += small.pixels[i] }
+        input.pixels[50 * width + 48] += 3000
+        let trust = EnhancementTrust.assess(input: input, enhanced: input, diameter: d)
+        #expect(trust.inputCandidates == 3, "\(trust)")
+    }
+
     /// The noise calibration: the pixel-noise estimate and the response's sd on white noise.
     @Test func noiseCalibration() {
         var rng = TestRandom(state: 2)
