@@ -57,8 +57,8 @@ var spec = CommandSpec(
 
     Trust report (--report FILE.tsv, docs/enhancement.md): per plane, the nucleus candidates of the input
     (blobs at the estimated diameter standing out from the noise) and the nuclei of the enhanced image (Otsu
-    components), the candidates no enhanced nucleus covers (erased), the enhanced nuclei with no blob
-    beneath them (invented), and the Otsu foreground fraction before and after. A warning on stderr names
+    components), the candidates the enhanced foreground does not cover (erased), the enhanced nuclei with
+    no blob beneath them (invented), and the foreground fraction before and after. A warning on stderr names
     every plane where more than 10 % of the candidates were erased or invented (and at least 2).
 
     EXIT STATUS: 0 all inputs enhanced, 1 some inputs failed (reported on stderr, the rest enhanced),
