@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "sn-bench", targets: ["sn-bench"]),
         .executable(name: "sn-convert", targets: ["sn-convert"]),
         .executable(name: "sn-synth", targets: ["sn-synth"]),
+        .executable(name: "sn-camera", targets: ["sn-camera"]),
         .executable(name: "sn-segment", targets: ["sn-segment"]),
         .executable(name: "sn-score", targets: ["sn-score"]),
         .executable(name: "sn-train-star", targets: ["sn-train-star"]),
@@ -51,6 +52,7 @@ let package = Package(
         .executableTarget(name: "sn-bench", dependencies: [tensor, nn, cycleGAN, toolSupport], path: "Tools/sn-bench"),
         .executableTarget(name: "sn-convert", dependencies: [io, nuclearScale, toolSupport], path: "Tools/sn-convert"),
         .executableTarget(name: "sn-synth", dependencies: [synthesis, io, toolSupport], path: "Tools/sn-synth"),
+        .executableTarget(name: "sn-camera", dependencies: [synthesis, io, toolSupport], path: "Tools/sn-camera"),
         .executableTarget(
             name: "sn-segment", dependencies: [segmentation, starSegmentation, nuclearScale, tensor, io, toolSupport],
             path: "Tools/sn-segment"),
@@ -60,7 +62,9 @@ let package = Package(
         .executableTarget(
             name: "sn-train", dependencies: [saliencyTraining, cycleGAN, losses, nn, nuclearScale, tensor, io, toolSupport],
             path: "Tools/sn-train"),
-        .executableTarget(name: "sn-enhance", dependencies: [cycleGAN, saliencyTraining, nn, nuclearScale, tensor, io, toolSupport], path: "Tools/sn-enhance"),
+        .executableTarget(
+            name: "sn-enhance", dependencies: [cycleGAN, saliencyTraining, nn, nuclearScale, segmentation, tensor, io, toolSupport],
+            path: "Tools/sn-enhance"),
 
         .executableTarget(name: "sn-model", dependencies: [nn, toolSupport], path: "Tools/sn-model"),
         .executableTarget(

@@ -19,7 +19,9 @@ let package = Package(
         .package(path: "../NuclearScale"),
     ],
     targets: [
-        .target(name: "Segmentation", dependencies: [.product(name: "ImageCore", package: "ImageCore")]),
+        // NuclearScale: the Gaussian blur of the enhancement trust report (EnhancementTrust.swift).
+        .target(name: "Segmentation", dependencies: [.product(name: "ImageCore", package: "ImageCore"),
+                                                     .product(name: "NuclearScale", package: "NuclearScale")]),
         // The star-convex polygon segmenter (StarDist-style U-Net on NN); Segmentation itself stays pure.
         .target(
             name: "StarSegmentation",

@@ -237,8 +237,8 @@ public struct SyntheticImageGenerator: Sendable {
             for (q, z) in [(p, z1), (p + 1, z2)] where q < count {
                 let lambda = photons * Double(light[q]) * Double(signal[q] + background[q])
                 let electrons = Poisson.sample(lambda, using: &rng)
-                let value = (c.gain * Double(electrons) + c.readNoise * z + c.offset).rounded(.toNearestOrAwayFromZero)
-                out[q] = UInt16(min(65535, max(0, value)))
+                out[q] = CameraQuantization.counts(electrons: electrons, normal: z, gain: c.gain, readNoiseADU: c.readNoise,
+                                                   offset: c.offset)
             }
             p += 2
         }
