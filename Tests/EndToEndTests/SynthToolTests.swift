@@ -93,7 +93,7 @@ import Testing
         (["--size", "8"], "--size must be 16...8192 px, got 8"),
         (["--width", "100000"], "--width must be 16...8192 px, got 100000"),
         (["--stack", "0"], "--stack must be 1...256 slices, got 0"),
-        (["--style", "bright"], "option '--style': 'bright' is not a valid source|target"),
+        (["--style", "bright"], "option '--style': 'bright' is not a valid source|target|lowlight|filled"),
         (["--seed", "-1"], "--seed must be 0 or more, got -1"),
         (["--density", "0"], "--density must be in (0, 60] nuclei per 10^4 px^2, got 0.0"),
         (["--density", "nan"], "option '--density': 'nan' is not a valid number"),

@@ -86,7 +86,9 @@ import Testing
         #expect(r.stderr == "sn-train: error: \(missing): no such file or folder\n")
 
         let usage = try ToolRunner.run("sn-train", ["--out", dir.path])
-        #expect(usage.status == 2 && usage.stderr.contains("--source and --target are required"))
+        #expect(usage.status == 2 && usage.stderr.contains("--source is required"))
+        let badCount = try ToolRunner.run("sn-train", ["--source", dir.path, "--out", dir.path, "--synthetic-targets", "0"])
+        #expect(badCount.status == 2 && badCount.stderr.contains("--synthetic-targets"))
         let crop = try ToolRunner.run("sn-train", Self.arguments(dir, out: "run") + ["--crop", "30"])
         #expect(crop.status == 2 && crop.stderr.contains("--crop"))
         let weights = try ToolRunner.run("sn-train", Self.arguments(dir, out: "run") + ["--alpha", "0.5"])

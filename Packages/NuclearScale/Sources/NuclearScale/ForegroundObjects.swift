@@ -3,7 +3,8 @@
 public enum ForegroundObjects {
     /// Otsu's threshold over a `bins`-bin histogram between the finite minimum and maximum of `values`
     /// (the threshold maximises the between-class variance; foreground = value > threshold), or nil when
-    /// the values are constant or not finite.
+    /// the values are constant or not finite. Where the criterion is flat across a gap of empty bins, the
+    /// threshold is the middle of the gap (a two-level image is split half-way between its levels).
     public static func otsuThreshold(_ values: [Float], bins: Int = 256) -> Float? {
         var lo = Float.infinity, hi = -Float.infinity
         for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
@@ -16,7 +17,7 @@ public enum ForegroundObjects {
         let total = histogram.reduce(0, +)
         var sumAll = 0.0
         for (i, h) in histogram.enumerated() { sumAll += Double(i) * h }
-        var weightBelow = 0.0, sumBelow = 0.0, best = -1.0, bestIndex = 0
+        var weightBelow = 0.0, sumBelow = 0.0, best = -1.0, bestIndex = 0, lastBestIndex = 0
         for i in 0..<(bins - 1) {
             weightBelow += histogram[i]
             sumBelow += Double(i) * histogram[i]
@@ -24,10 +25,15 @@ public enum ForegroundObjects {
             guard weightBelow > 0, weightAbove > 0 else { continue }
             let meanBelow = sumBelow / weightBelow, meanAbove = (sumAll - sumBelow) / weightAbove
             let between = weightBelow * weightAbove * (meanBelow - meanAbove) * (meanBelow - meanAbove)
-            if between > best { best = between; bestIndex = i }
+            if between > best {
+                (best, bestIndex, lastBestIndex) = (between, i, i)
+            } else if between == best && lastBestIndex == i - 1 {
+                lastBestIndex = i  // empty bins after the best split leave the criterion unchanged
+            }
         }
-        // The upper edge of the last bin below the threshold.
-        return Float(Double(lo) + Double(bestIndex + 1) / scale)
+        // The upper edge of the last bin below the threshold; where the criterion is flat over a run of
+        // empty bins (a gap in the histogram, e.g. a two-level image), the middle of that run.
+        return Float(Double(lo) + (Double(bestIndex + 1) + Double(lastBestIndex + 1)) / 2 / scale)
     }
 
     /// Connected-component labels (1…count in raster order of first pixel, 0 outside `mask`) by

@@ -94,6 +94,16 @@ final class EstimationTests: XCTestCase {
         XCTAssertEqual(e.diameter ?? 0, 16, accuracy: 16 * 0.15)
     }
 
+    /// Otsu on a two-level image splits half-way between the levels (the criterion is flat across the gap).
+    func testOtsuSplitsATwoLevelImageHalfWay() {
+        let values = [Float](repeating: -0.8, count: 90) + [Float](repeating: 0.8, count: 10)
+        XCTAssertEqual(ForegroundObjects.otsuThreshold(values)!, 0, accuracy: 0.01)
+        let three = [Float](repeating: 0, count: 50) + [Float](repeating: 1, count: 30) + [Float](repeating: 10, count: 20)
+        let t = ForegroundObjects.otsuThreshold(three)!
+        XCTAssertGreaterThan(t, 1)
+        XCTAssertLessThan(t, 10)
+    }
+
     func testMaskDiameters() {
         // A 4x4 square (area 16) and a single pixel.
         var labels = [UInt32](repeating: 0, count: 100)
