@@ -149,7 +149,7 @@ import Testing
             let table = Table(score.stdout)
             #expect(table.header.last == "z_merges")
             f1[mode] = table.value("summary", "f1")
-            let file = try ImageFile(path: out + "/target_0.tif")
+            let file = try ImageFile(path: out + "/target_0000.tif")
             #expect(file.dimensions.sizeZ == 6)
             // In 3-D labels, nuclei keep their label through several slices.
             let slices = try (0..<6).map { Set(try file.labels(z: $0).labels).subtracting([0]) }
@@ -158,16 +158,16 @@ import Testing
         }
         #expect((f1["volume"] ?? 0) > 0.5, "\(f1)")
         #expect((f1["volume"] ?? 0) > (f1["planes"] ?? 1) + 0.2, "\(f1)")
-        let truth = try ToolRunner.run("sn-score", ["--truth", syn + "/masks", "--z-merges", syn + "/masks/target_0.tif"])
+        let truth = try ToolRunner.run("sn-score", ["--truth", syn + "/masks", "--z-merges", syn + "/masks/target_0000.tif"])
         let table = Table(truth.stdout)
-        #expect(table.value("target_0.tif", "f1") == 1 && table.value("target_0.tif", "z_merges") == 0, "\(truth.stdout)")
+        #expect(table.value("target_0000.tif", "f1") == 1 && table.value("target_0000.tif", "z_merges") == 0, "\(truth.stdout)")
         // A stack against a 2-D truth: an error naming both shapes.
         let flat = dir.appendingPathComponent("flat").path
         try FileManager.default.createDirectory(atPath: flat, withIntermediateDirectories: true)
-        try writeLabels(try readLabels(syn + "/masks/target_0.tif"), to: flat + "/target_0.tif")
-        let mismatch = try ToolRunner.run("sn-score", ["--truth", flat, syn + "/masks/target_0.tif"])
+        try writeLabels(try readLabels(syn + "/masks/target_0000.tif"), to: flat + "/target_0000.tif")
+        let mismatch = try ToolRunner.run("sn-score", ["--truth", flat, syn + "/masks/target_0000.tif"])
         #expect(mismatch.status == 1)
-        #expect(mismatch.stderr.contains("is 96 x 96 px x 6 slices but truth \(flat)/target_0.tif is 96 x 96 px"), "\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains("is 96 x 96 px x 6 slices but truth \(flat)/target_0000.tif is 96 x 96 px"), "\(mismatch.stderr)")
     }
 
     @Test func moreThan65535ObjectsAreWrittenAsUInt32() throws {
