@@ -34,7 +34,11 @@ var spec = CommandSpec(
     nucleus diameter as --diameter auto estimates it (docs/nuclear-scale.md); medians in the summary.
     With --z-merges: z_merges, the predicted 3-D objects whose part in each slice lies mostly (> 1/2) in
     one true nucleus but not always the same one: nuclei joined across Z although every slice kept them
-    apart, e.g. by stitching (0 for 2-D images; the summary gives the total).
+    apart, e.g. by stitching (0 for 2-D images; the summary gives the total), and z_merges_side, those of
+    them joining two nuclei that lie side by side in some slice (the rest join nuclei that follow each
+    other in Z, one ending where the next begins), and z_merges_kept_apart, those joining two nuclei that
+    each own a predicted part of their own in every slice they share (kept apart wherever both appear, and
+    joined by the linking across Z alone).
     Summary row: iou = geometric mean of the per-image IoUs (an IoU of 0 counts as 1e-6), f1 = mean F1,
     snr = median SNR; counts are totals; the other ratios are means over the images. With --json, the
     same as one JSON object instead.
@@ -110,7 +114,7 @@ struct Row: Codable {
     var mean_matched_iou: Double, panoptic_quality: Double
     var snr: Double?
     var truth_diameter_px: Double?, pred_diameter_px: Double?, estimated_diameter_px: Double?
-    var z_merges: Int?
+    var z_merges: Int?, z_merges_side: Int?, z_merges_kept_apart: Int?
 }
 
 func score(_ input: String) throws -> Row {
@@ -124,7 +128,7 @@ func score(_ input: String) throws -> Row {
     let m = try InstanceMatching.match(prediction: prediction, truth: truth, threshold: threshold)
     let truthVoxels = truth.flatMap(\.labels)
     let zMerges = try args[zMergesKey]
-        ? StackMerges.count(prediction: prediction.flatMap(\.labels), truth: truthVoxels, sliceSize: truth[0].labels.count) : nil
+        ? StackMerges.find(prediction: prediction.flatMap(\.labels), truth: truthVoxels, sliceSize: truth[0].labels.count) : nil
     var snr: Double? = nil
     var estimated: Double? = nil
     if let imagesDir = args[imagesKey] {
@@ -149,7 +153,8 @@ func score(_ input: String) throws -> Row {
                mean_matched_iou: m.meanMatchedIoU, panoptic_quality: m.panopticQuality, snr: snr,
                truth_diameter_px: diameters ? MaskDiameter.median(truth.map(\.labels)) : nil,
                pred_diameter_px: diameters ? MaskDiameter.median(prediction.map(\.labels)) : nil, estimated_diameter_px: estimated,
-               z_merges: zMerges)
+               z_merges: zMerges?.count, z_merges_side: zMerges?.filter(\.ownersShareASlice).count,
+               z_merges_kept_apart: zMerges?.filter(\.ownersKeptApartInEverySharedSlice).count)
 }
 
 var rows: [Row] = []
@@ -170,7 +175,7 @@ struct Summary: Codable {
     var mean_precision: Double?, mean_recall: Double?, mean_accuracy: Double?
     var mean_matched_iou: Double?, mean_panoptic_quality: Double?
     var median_truth_diameter_px: Double?, median_pred_diameter_px: Double?, median_estimated_diameter_px: Double?
-    var z_merges: Int?
+    var z_merges: Int?, z_merges_side: Int?, z_merges_kept_apart: Int?
 }
 let summary = Summary(
     images: rows.count,
@@ -185,7 +190,9 @@ let summary = Summary(
     median_truth_diameter_px: Scores.median(rows.compactMap(\.truth_diameter_px)),
     median_pred_diameter_px: Scores.median(rows.compactMap(\.pred_diameter_px)),
     median_estimated_diameter_px: Scores.median(rows.compactMap(\.estimated_diameter_px)),
-    z_merges: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges ?? 0) } : nil)
+    z_merges: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges ?? 0) } : nil,
+    z_merges_side: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges_side ?? 0) } : nil,
+    z_merges_kept_apart: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges_kept_apart ?? 0) } : nil)
 
 struct Report: Codable {
     var threshold: Double
@@ -213,14 +220,14 @@ if args[jsonKey] {
     let withDiameters = args[diametersKey]
     if withDiameters { header += ["truth_diameter_px", "pred_diameter_px"] + (withSNR ? ["estimated_diameter_px"] : []) }
     let withMerges = args[zMergesKey]
-    if withMerges { header.append("z_merges") }
+    if withMerges { header += ["z_merges", "z_merges_side", "z_merges_kept_apart"] }
     var text = header.joined(separator: "\t") + "\n"
     for r in rows {
         var cells = [r.name, f(r.iou), "\(r.n_true)", "\(r.n_pred)", "\(r.tp)", "\(r.fp)", "\(r.fn)", f(r.precision),
                      f(r.recall), f(r.f1), f(r.accuracy), f(r.mean_matched_iou), f(r.panoptic_quality)]
         if withSNR { cells.append(f(r.snr)) }
         if withDiameters { cells += [f(r.truth_diameter_px), f(r.pred_diameter_px)] + (withSNR ? [f(r.estimated_diameter_px)] : []) }
-        if withMerges { cells.append(r.z_merges.map(String.init) ?? "NA") }
+        if withMerges { cells += [r.z_merges, r.z_merges_side, r.z_merges_kept_apart].map { $0.map(String.init) ?? "NA" } }
         text += cells.joined(separator: "\t") + "\n"
     }
     var cells = ["summary", f(summary.geometric_mean_iou), "\(summary.n_true)", "\(summary.n_pred)", "\(summary.tp)",
@@ -231,7 +238,7 @@ if args[jsonKey] {
         cells += [f(summary.median_truth_diameter_px), f(summary.median_pred_diameter_px)]
             + (withSNR ? [f(summary.median_estimated_diameter_px)] : [])
     }
-    if withMerges { cells.append(summary.z_merges.map(String.init) ?? "NA") }
+    if withMerges { cells += [summary.z_merges, summary.z_merges_side, summary.z_merges_kept_apart].map { $0.map(String.init) ?? "NA" } }
     text += cells.joined(separator: "\t") + "\n"
     writeStdout(text)
 }

@@ -114,7 +114,7 @@ let nmsKey = spec.optionalOption("nms-thresh", as: Double.self,
 let stackModeKey = spec.option("stack-mode", default: StackModeOption.volume,
                                help: "Z stacks: volume = 3-D labels (one label per nucleus through its slices); planes = each plane on its own.")
 /// The IoU at which star's slice labels are stitched across Z (chosen on synthetic stacks, docs/segmentation.md).
-let defaultStitchThreshold = 0.25
+let defaultStitchThreshold = 0.1
 let stitchKey = spec.option("stitch-threshold", default: defaultStitchThreshold,
                             help: "star, --stack-mode volume: least IoU in (0, 1] that links an object to one of the slice above.")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")

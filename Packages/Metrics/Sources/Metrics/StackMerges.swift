@@ -9,32 +9,72 @@
 /// when the owners of its slices include two or more different true objects. Objects whose parts are each
 /// split between several true objects (an in-slice merge of the 2-D labels) have no owner there and do not
 /// count: this measures the linking, not the 2-D segmentation.
+/// One Z merge: a predicted object and the true nuclei that own its slices.
+public struct ZMerge: Sendable, Equatable {
+    /// The predicted object's label.
+    public var prediction: UInt32
+    /// The true nuclei owning at least one of its slices, in increasing label order (two or more).
+    public var owners: [UInt32]
+    /// Whether two of the owners are both present (in the truth) in one slice: nuclei side by side, which
+    /// that slice's 2-D labels kept apart; false when the owners follow each other in Z (one ends where
+    /// the next begins, so no slice holds both and overlap alone cannot tell them apart).
+    public var ownersShareASlice: Bool
+    /// Whether two of the owners share a slice and, in **every** slice they share, each owns a predicted
+    /// part of its own: nuclei that the 2-D labels kept apart wherever both appear, joined nonetheless
+    /// (by the linking across Z alone).
+    public var ownersKeptApartInEverySharedSlice: Bool
+}
+
 public enum StackMerges {
-    /// The number of predicted objects that are Z merges. `prediction` and `truth` are Z stacks as plain
-    /// arrays, slice-major (`sliceSize` pixels a slice, the same length; a trailing partial slice counts as
-    /// a slice). 0 for empty input. Throws ``MetricsError/countMismatch(prediction:truth:)`` for different
-    /// lengths.
+    /// The number of predicted objects that are Z merges (``find(prediction:truth:sliceSize:)``).
     public static func count(prediction: [UInt32], truth: [UInt32], sliceSize: Int) throws -> Int {
+        try find(prediction: prediction, truth: truth, sliceSize: sliceSize).count
+    }
+
+    /// The Z merges, by increasing predicted label. `prediction` and `truth` are Z stacks as plain arrays,
+    /// slice-major (`sliceSize` pixels a slice, the same length; a trailing partial slice counts as a
+    /// slice). None for empty input. Throws ``MetricsError/countMismatch(prediction:truth:)`` for
+    /// different lengths.
+    public static func find(prediction: [UInt32], truth: [UInt32], sliceSize: Int) throws -> [ZMerge] {
         guard prediction.count == truth.count else {
             throw MetricsError.countMismatch(prediction: prediction.count, truth: truth.count)
         }
-        guard sliceSize > 0 else { return 0 }
+        guard sliceSize > 0 else { return [] }
         var owners: [UInt32: Set<UInt32>] = [:]    // predicted object → owners of its slices
-        var start = 0
+        var slicesOf: [UInt32: Set<Int>] = [:]     // true object → the slices it is present in
+        var ownedIn: [UInt32: Set<Int>] = [:]      // true object → the slices where it owns a predicted part
+        var start = 0, z = 0
         while start < prediction.count {
             let end = min(prediction.count, start + sliceSize)
             var size: [UInt32: Int] = [:]
             var overlap: [UInt64: Int] = [:]        // (predicted << 32) | true
-            for i in start..<end where prediction[i] != 0 {
+            for i in start..<end {
+                if truth[i] != 0 { slicesOf[truth[i], default: []].insert(z) }
+                guard prediction[i] != 0 else { continue }
                 size[prediction[i], default: 0] += 1
                 overlap[UInt64(prediction[i]) << 32 | UInt64(truth[i]), default: 0] += 1
             }
             for (key, n) in overlap {
                 let (p, t) = (UInt32(key >> 32), UInt32(truncatingIfNeeded: key))
-                if t != 0 && 2 * n > size[p]! { owners[p, default: []].insert(t) }
+                if t != 0 && 2 * n > size[p]! { owners[p, default: []].insert(t); ownedIn[t, default: []].insert(z) }
             }
             start = end
+            z += 1
         }
-        return owners.values.filter { $0.count >= 2 }.count
+        var merges: [ZMerge] = []
+        for p in owners.keys.sorted() where owners[p]!.count >= 2 {
+            let o = owners[p]!.sorted()
+            var share = false, keptApart = false
+            for i in o.indices {
+                for j in o.indices where j > i {
+                    let shared = slicesOf[o[i]]!.intersection(slicesOf[o[j]]!)
+                    guard !shared.isEmpty else { continue }
+                    share = true
+                    if shared.isSubset(of: ownedIn[o[i]]!.intersection(ownedIn[o[j]]!)) { keptApart = true }
+                }
+            }
+            merges.append(ZMerge(prediction: p, owners: o, ownersShareASlice: share, ownersKeptApartInEverySharedSlice: keptApart))
+        }
+        return merges
     }
 }

@@ -83,6 +83,14 @@ func slices(_ v: [UInt32], w: Int, h: Int) -> [LabelImage] {
         // Predicted object 1 is A in slice 0 and B in slice 1: a Z merge; object 2 is fine.
         #expect(try StackMerges.count(prediction: [1, 1, 2, 2,  2, 2, 1, 1], truth: truth, sliceSize: 4) == 2)
         #expect(try StackMerges.count(prediction: [1, 1, 2, 2,  3, 3, 1, 1], truth: truth, sliceSize: 4) == 1)
+        #expect(try StackMerges.find(prediction: [1, 1, 2, 2,  3, 3, 1, 1], truth: truth, sliceSize: 4)
+                == [ZMerge(prediction: 1, owners: [1, 2], ownersShareASlice: true, ownersKeptApartInEverySharedSlice: true)])
+        // B missed by the prediction in slice 1 (which both nuclei share): not kept apart there.
+        #expect(try StackMerges.find(prediction: [1, 1, 2, 2,  0, 0, 1, 1], truth: [1, 1, 2, 2,  1, 1, 2, 2], sliceSize: 4)
+                == [ZMerge(prediction: 1, owners: [1, 2], ownersShareASlice: true, ownersKeptApartInEverySharedSlice: false)])
+        // Nuclei one above the other (A in slice 0, B in slice 1, same pixels) joined: no slice holds both.
+        #expect(try StackMerges.find(prediction: [1, 1, 0, 0,  1, 1, 0, 0], truth: [1, 1, 0, 0,  2, 2, 0, 0], sliceSize: 4)
+                == [ZMerge(prediction: 1, owners: [1, 2], ownersShareASlice: false, ownersKeptApartInEverySharedSlice: false)])
     }
 
     @Test func inSliceMergesAndBackgroundHaveNoOwner() throws {

@@ -160,7 +160,7 @@ import Testing
         try writeTIFF([a], to: single, layout: HyperstackLayout(channels: 1, slices: 1, frames: 1))
         try writeTIFF(a, to: plane)
         let planar = stack.map { Self.model.segment($0) }
-        for (mode, expected) in [("volume", ZStitching.stitch(planar.map(\.labels), threshold: 0.25)), ("planes", planar.map(\.labels))] {
+        for (mode, expected) in [("volume", ZStitching.stitch(planar.map(\.labels), threshold: 0.1)), ("planes", planar.map(\.labels))] {
             let out = dir.appendingPathComponent(mode).path
             let r = try Self.segment(["--method", "star", "--model", modelPath, "--stack-mode", mode, "--out", out, stackPath, single, plane])
             #expect(r.status == 0, "\(r.stderr)")
