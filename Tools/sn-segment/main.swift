@@ -116,7 +116,7 @@ let stackModeKey = spec.option("stack-mode", default: StackModeOption.volume,
 /// The IoU at which star's slice labels are stitched across Z (chosen on synthetic stacks, docs/segmentation.md).
 let defaultStitchThreshold = 0.1
 let stitchKey = spec.option("stitch-threshold", default: defaultStitchThreshold,
-                            help: "star, --stack-mode volume: least IoU in (0, 1] that links an object to one of the slice above.")
+                            help: "star, --stack-mode volume: the least IoU in (0, 1] that links an object to an object of the previous slice.")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 
