@@ -130,6 +130,47 @@ import Testing
         #expect(table.value("b.tif", "iou") == 1 && table.value("b.tif", "f1") == 1)
     }
 
+    /// Z stacks: sn-segment labels them in 3-D by default (Otsu: 3-D components), --stack-mode planes slice by
+    /// slice; sn-score matches 3-D objects over voxels, so per-plane labels (numbers restarting in every
+    /// slice) score far worse than 3-D labels, and the truth against itself scores 1 without Z merges.
+    @Test func stacksAreLabelledAndScoredIn3D() throws {
+        let dir = try ToolRunner.temporaryFolder("segment-stack")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let syn = dir.appendingPathComponent("syn").path
+        let synth = try ToolRunner.run("sn-synth", ["--style", "target", "--count", "2", "--size", "96", "--stack", "6", "--seed", "4", "--out", syn])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        var f1: [String: Double] = [:]
+        for mode in ["volume", "planes"] {
+            let out = dir.appendingPathComponent(mode).path
+            let segment = try ToolRunner.run("sn-segment", ["--method", "otsu", "--stack-mode", mode, "--out", out], stdin: synth.stdout)
+            #expect(segment.status == 0, "\(segment.stderr)")
+            let score = try ToolRunner.run("sn-score", ["--truth", syn + "/masks", "--z-merges"], stdin: segment.stdout)
+            #expect(score.status == 0, "\(score.stderr)")
+            let table = Table(score.stdout)
+            #expect(table.header.suffix(3) == ["z_merges", "z_merges_side", "z_merges_kept_apart"])
+            f1[mode] = table.value("summary", "f1")
+            let file = try ImageFile(path: out + "/target_0000.tif")
+            #expect(file.dimensions.sizeZ == 6)
+            // In 3-D labels, nuclei keep their label through several slices.
+            let slices = try (0..<6).map { Set(try file.labels(z: $0).labels).subtracting([0]) }
+            let spanning = Set(slices.joined()).filter { l in slices.filter { $0.contains(l) }.count >= 2 }
+            if mode == "volume" { #expect(spanning.count > 5) }
+        }
+        #expect((f1["volume"] ?? 0) > 0.5, "\(f1)")
+        #expect((f1["volume"] ?? 0) > (f1["planes"] ?? 1) + 0.2, "\(f1)")
+        let truth = try ToolRunner.run("sn-score", ["--truth", syn + "/masks", "--z-merges", syn + "/masks/target_0000.tif"])
+        let table = Table(truth.stdout)
+        #expect(table.value("target_0000.tif", "f1") == 1 && table.value("target_0000.tif", "z_merges") == 0
+                && table.value("target_0000.tif", "z_merges_side") == 0 && table.value("target_0000.tif", "z_merges_kept_apart") == 0, "\(truth.stdout)")
+        // A stack against a 2-D truth: an error naming both shapes.
+        let flat = dir.appendingPathComponent("flat").path
+        try FileManager.default.createDirectory(atPath: flat, withIntermediateDirectories: true)
+        try writeLabels(try readLabels(syn + "/masks/target_0000.tif"), to: flat + "/target_0000.tif")
+        let mismatch = try ToolRunner.run("sn-score", ["--truth", flat, syn + "/masks/target_0000.tif"])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stderr.contains("is 96 x 96 px x 6 slices but truth \(flat)/target_0000.tif is 96 x 96 px"), "\(mismatch.stderr)")
+    }
+
     @Test func moreThan65535ObjectsAreWrittenAsUInt32() throws {
         let dir = try ToolRunner.temporaryFolder("segment-uint32")
         defer { try? FileManager.default.removeItem(at: dir) }

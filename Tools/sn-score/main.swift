@@ -14,7 +14,14 @@ var spec = CommandSpec(
     INPUTS: predicted label images as arguments; with none, or with '-', one path a line is read from stdin
     (so sn-segment ... | sn-score --truth DIR works). Each prediction NAME is paired with the truth
     DIR/NAME (or, failing that, DIR/STEM.tif, .tiff or .png); with --images IDIR, also with the intensity
-    image IDIR/NAME (same rule) for the SNR column. Images must be single 2-D planes of equal size.
+    image IDIR/NAME (same rule) for the SNR column. Prediction and truth are both 2-D label images of one
+    size, or both Z stacks (one channel, one time point) of the same size and slice count.
+
+    Z stacks are scored in 3-D: an object is a label value across all slices (as sn-segment's default
+    --stack-mode volume and sn-synth's masks write them), IoU is over voxels, and each row is one stack.
+    Do not score per-plane labels (sn-segment --stack-mode planes) this way: their numbers restart in
+    every slice. With --images, the SNR is over the stack's voxels; with --diameters, the diameters are
+    those of the objects' cross-sections in every slice (the estimate: sn-diameter's, of the stack).
 
     OUTPUT (stdout): a TSV table, one row per scored image in input order, then a row named 'summary':
       name iou n_true n_pred tp fp fn precision recall f1 accuracy mean_matched_iou panoptic_quality [snr]
@@ -25,6 +32,13 @@ var spec = CommandSpec(
     With --diameters: truth_diameter_px and pred_diameter_px, the median equivalent diameter 2*sqrt(area/pi)
     of the truth's and the prediction's objects, and with --images estimated_diameter_px, the image's
     nucleus diameter as --diameter auto estimates it (docs/nuclear-scale.md); medians in the summary.
+    With --z-merges: z_merges, the predicted 3-D objects whose part in each slice lies mostly (> 1/2) in
+    one true nucleus but not always the same one: nuclei joined across Z although every slice kept them
+    apart, e.g. by stitching (0 for 2-D images; the summary gives the total), and z_merges_side, those of
+    them joining two nuclei that lie side by side in some slice (the rest join nuclei that follow each
+    other in Z, one ending where the next begins), and z_merges_kept_apart, those joining two nuclei that
+    each own a predicted part of their own in every slice they share (kept apart wherever both appear, and
+    joined by the linking across Z alone).
     Summary row: iou = geometric mean of the per-image IoUs (an IoU of 0 counts as 1e-6), f1 = mean F1,
     snr = median SNR; counts are totals; the other ratios are means over the images. With --json, the
     same as one JSON object instead.
@@ -44,6 +58,7 @@ let truthKey = spec.optionalOption("truth", as: String.self, help: "Folder of gr
 let imagesKey = spec.optionalOption("images", as: String.self, help: "Folder of the intensity images: adds the SNR column.")
 let thresholdKey = spec.option("threshold", default: 0.5, help: "IoU threshold of a match, in (0, 1].")
 let jsonKey = spec.flag("json", help: "Print JSON instead of TSV.")
+let zMergesKey = spec.flag("z-merges", help: "Add z_merges: predicted 3-D objects whose slices lie each mostly in one true nucleus, but not all in the same one.")
 let diametersKey = spec.flag("diameters", help: "Add nucleus diameter columns: truth_diameter_px, pred_diameter_px (medians of the objects' equivalent diameters) and, with --images, estimated_diameter_px (sn-diameter's estimate).")
 
 let args = spec.parseOrExit()
@@ -71,13 +86,24 @@ func partner(of input: String, in dir: String, role: String) throws -> String {
     throw ToolError("\(input): no \(role) \(PathName.join(dir, PathName.fileName(input))) (nor \(PathName.stem(input)).tif/.tiff/.png)")
 }
 
-/// The single 2-D plane of `path` as labels, refusing stacks.
-func singleLabels(_ path: String) throws -> LabelImage {
-    let file = try ImageFile(path: path)
-    guard file.dimensions.planeCount == 1 else {
-        throw ToolError("\(path): has \(file.dimensions.planeCount) planes; sn-score compares single 2-D label images (extract one with sn-convert --labels --z/--t)")
+/// The planes of `path` in Z order: one for a 2-D image, the slices of a Z stack; refuses channels and time series.
+func planesOf(_ file: ImageFile, _ path: String, kind: String) throws -> [Int] {
+    let d = file.dimensions
+    guard d.planeCount == 1 || (d.sizeC == 1 && d.sizeT == 1) else {
+        throw ToolError("\(path): has \(d.sizeC) channels x \(d.sizeZ) slices x \(d.sizeT) time points; sn-score compares 2-D \(kind) or Z stacks of one channel and one time point (extract one with sn-convert --z/--t)")
     }
-    return try file.labels(page: 0)
+    return Array(0..<d.sizeZ)
+}
+
+/// The label image (one element) or Z stack of label images of `path`.
+func labelStack(_ path: String) throws -> [LabelImage] {
+    let file = try ImageFile(path: path)
+    return try planesOf(file, path, kind: "label images").map { try file.labels(z: $0) }
+}
+
+/// `W x H px`, or `W x H px x D slices` for a stack.
+func sizeText(_ s: [LabelImage]) -> String {
+    "\(s[0].width) x \(s[0].height) px" + (s.count > 1 ? " x \(s.count) slices" : "")
 }
 
 struct Row: Codable {
@@ -88,38 +114,47 @@ struct Row: Codable {
     var mean_matched_iou: Double, panoptic_quality: Double
     var snr: Double?
     var truth_diameter_px: Double?, pred_diameter_px: Double?, estimated_diameter_px: Double?
+    var z_merges: Int?, z_merges_side: Int?, z_merges_kept_apart: Int?
 }
 
 func score(_ input: String) throws -> Row {
-    let prediction = try singleLabels(input)
+    let prediction = try labelStack(input)
     let truthPath = try partner(of: input, in: truthDir, role: "truth")
-    let truth = try singleLabels(truthPath)
-    guard prediction.width == truth.width && prediction.height == truth.height else {
-        throw ToolError("\(input): prediction is \(prediction.width) x \(prediction.height) px but truth \(truthPath) is \(truth.width) x \(truth.height) px")
+    let truth = try labelStack(truthPath)
+    guard prediction.count == truth.count && prediction[0].width == truth[0].width && prediction[0].height == truth[0].height else {
+        throw ToolError("\(input): prediction is \(sizeText(prediction)) but truth \(truthPath) is \(sizeText(truth))")
     }
     let iou = try Scores.foregroundIoU(prediction: prediction, truth: truth)
     let m = try InstanceMatching.match(prediction: prediction, truth: truth, threshold: threshold)
+    let truthVoxels = truth.flatMap(\.labels)
+    let zMerges = try args[zMergesKey]
+        ? StackMerges.find(prediction: prediction.flatMap(\.labels), truth: truthVoxels, sliceSize: truth[0].labels.count) : nil
     var snr: Double? = nil
     var estimated: Double? = nil
     if let imagesDir = args[imagesKey] {
         let imagePath = try partner(of: input, in: imagesDir, role: "image")
         let file = try ImageFile(path: imagePath)
-        guard file.dimensions.planeCount == 1 else {
-            throw ToolError("\(imagePath): has \(file.dimensions.planeCount) planes; the SNR needs a single 2-D image")
+        let images = try planesOf(file, imagePath, kind: "images").map { try file.plane(z: $0) }
+        guard images.count == truth.count && images[0].width == truth[0].width && images[0].height == truth[0].height else {
+            let shape = "\(images[0].width) x \(images[0].height) px" + (images.count > 1 ? " x \(images.count) slices" : "")
+            throw ToolError("\(imagePath): image is \(shape) but truth \(truthPath) is \(sizeText(truth))")
         }
-        let image = try file.plane(page: 0)
-        guard image.width == truth.width && image.height == truth.height else {
-            throw ToolError("\(imagePath): image is \(image.width) x \(image.height) px but truth \(truthPath) is \(truth.width) x \(truth.height) px")
+        let pixels = images.flatMap(\.pixels)
+        snr = Scores.signalToNoise(labels: truthVoxels) { Double(pixels[$0]) }
+        if args[diametersKey] {
+            estimated = images.count == 1
+                ? DiameterEstimator().estimate(pixels, width: images[0].width, height: images[0].height).diameter
+                : DiameterEstimator().estimate(stack: images.map(\.pixels), width: images[0].width, height: images[0].height).diameter
         }
-        snr = try Scores.signalToNoise(image: image, truth: truth)
-        if args[diametersKey] { estimated = DiameterEstimator().estimate(image.pixels, width: image.width, height: image.height).diameter }
     }
     let diameters = args[diametersKey]
     return Row(name: PathName.fileName(input), iou: iou, n_true: m.nTrue, n_pred: m.nPred, tp: m.tp, fp: m.fp, fn: m.fn,
                precision: m.precision, recall: m.recall, f1: m.f1, accuracy: m.accuracy,
                mean_matched_iou: m.meanMatchedIoU, panoptic_quality: m.panopticQuality, snr: snr,
-               truth_diameter_px: diameters ? MaskDiameter.median([truth.labels]) : nil,
-               pred_diameter_px: diameters ? MaskDiameter.median([prediction.labels]) : nil, estimated_diameter_px: estimated)
+               truth_diameter_px: diameters ? MaskDiameter.median(truth.map(\.labels)) : nil,
+               pred_diameter_px: diameters ? MaskDiameter.median(prediction.map(\.labels)) : nil, estimated_diameter_px: estimated,
+               z_merges: zMerges?.count, z_merges_side: zMerges?.filter(\.ownersShareASlice).count,
+               z_merges_kept_apart: zMerges?.filter(\.ownersKeptApartInEverySharedSlice).count)
 }
 
 var rows: [Row] = []
@@ -140,6 +175,7 @@ struct Summary: Codable {
     var mean_precision: Double?, mean_recall: Double?, mean_accuracy: Double?
     var mean_matched_iou: Double?, mean_panoptic_quality: Double?
     var median_truth_diameter_px: Double?, median_pred_diameter_px: Double?, median_estimated_diameter_px: Double?
+    var z_merges: Int?, z_merges_side: Int?, z_merges_kept_apart: Int?
 }
 let summary = Summary(
     images: rows.count,
@@ -153,7 +189,10 @@ let summary = Summary(
     mean_panoptic_quality: Scores.mean(rows.map(\.panoptic_quality)),
     median_truth_diameter_px: Scores.median(rows.compactMap(\.truth_diameter_px)),
     median_pred_diameter_px: Scores.median(rows.compactMap(\.pred_diameter_px)),
-    median_estimated_diameter_px: Scores.median(rows.compactMap(\.estimated_diameter_px)))
+    median_estimated_diameter_px: Scores.median(rows.compactMap(\.estimated_diameter_px)),
+    z_merges: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges ?? 0) } : nil,
+    z_merges_side: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges_side ?? 0) } : nil,
+    z_merges_kept_apart: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges_kept_apart ?? 0) } : nil)
 
 struct Report: Codable {
     var threshold: Double
@@ -180,12 +219,15 @@ if args[jsonKey] {
     if withSNR { header.append("snr") }
     let withDiameters = args[diametersKey]
     if withDiameters { header += ["truth_diameter_px", "pred_diameter_px"] + (withSNR ? ["estimated_diameter_px"] : []) }
+    let withMerges = args[zMergesKey]
+    if withMerges { header += ["z_merges", "z_merges_side", "z_merges_kept_apart"] }
     var text = header.joined(separator: "\t") + "\n"
     for r in rows {
         var cells = [r.name, f(r.iou), "\(r.n_true)", "\(r.n_pred)", "\(r.tp)", "\(r.fp)", "\(r.fn)", f(r.precision),
                      f(r.recall), f(r.f1), f(r.accuracy), f(r.mean_matched_iou), f(r.panoptic_quality)]
         if withSNR { cells.append(f(r.snr)) }
         if withDiameters { cells += [f(r.truth_diameter_px), f(r.pred_diameter_px)] + (withSNR ? [f(r.estimated_diameter_px)] : []) }
+        if withMerges { cells += [r.z_merges, r.z_merges_side, r.z_merges_kept_apart].map { $0.map(String.init) ?? "NA" } }
         text += cells.joined(separator: "\t") + "\n"
     }
     var cells = ["summary", f(summary.geometric_mean_iou), "\(summary.n_true)", "\(summary.n_pred)", "\(summary.tp)",
@@ -196,6 +238,7 @@ if args[jsonKey] {
         cells += [f(summary.median_truth_diameter_px), f(summary.median_pred_diameter_px)]
             + (withSNR ? [f(summary.median_estimated_diameter_px)] : [])
     }
+    if withMerges { cells += [summary.z_merges, summary.z_merges_side, summary.z_merges_kept_apart].map { $0.map(String.init) ?? "NA" } }
     text += cells.joined(separator: "\t") + "\n"
     writeStdout(text)
 }

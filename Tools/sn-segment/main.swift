@@ -10,6 +10,8 @@ import TensorCore
 import ToolSupport
 
 enum MethodOption: String, ArgumentChoice { case otsu, adaptive, star }
+/// How the Z slices of a stack are labelled: as one volume (3-D labels) or each on its own.
+enum StackModeOption: String, ArgumentChoice { case volume, planes }
 enum ConnectivityOption: String, ArgumentChoice, CustomStringConvertible {
     case four = "4", eight = "8"
     var description: String { rawValue }
@@ -24,10 +26,23 @@ var spec = CommandSpec(
     positionalUsage: "[IMAGE ...]",
     discussion: """
     INPUTS: images (TIFF, OME-TIFF, ImageJ hyperstacks, PNG) as arguments; with none, or with '-', one path
-    a line is read from stdin. Every plane (Z slice, time point) of --channel is segmented on its own.
+    a line is read from stdin. Each plane (Z slice, time point) of --channel is segmented; Z stacks are
+    labelled in 3-D by default (--stack-mode, below).
     OUTPUTS: DIR/NAME.tif for each input NAME: instance labels, 0 = background, 1..K nuclei numbered in
     raster order of their first pixel; uint16, or uint32 when an image has more than 65535 objects. A
     stack gives a label stack of the same Z/T shape. Each written path is printed on stdout.
+
+    Z stacks (--stack-mode): 'volume' (the default) gives 3-D labels: a nucleus keeps one label through
+    the slices it spans. star: each slice is segmented in 2-D, then the slices' labels are stitched by
+    overlap (each object takes the label of the object of the slice above with the highest IoU when that
+    IoU >= --stitch-threshold, one-to-one, greedy by IoU; otherwise a new label; numbered in order of first
+    appearance), so two objects kept apart in a slice are never merged. otsu: one Otsu threshold over the
+    whole stack; adaptive: each slice's own local threshold; then (after per-slice --fill-holes) 3-D
+    connected components, --connectivity 4 = 6-connected (faces), 8 = 26-connected (faces, edges,
+    corners); --min-area / --min-fraction apply to an object's largest cross-section. The time points of
+    a Z/T hyperstack are labelled one by one, numbers continuing so that each label is unique in the file.
+    'planes' labels every plane on its own (numbers restart in each plane). A 2-D image, or a stack of one
+    slice, gets the same labels in both modes.
 
     Methods (docs/segmentation.md):
       otsu      global Otsu threshold, foreground = pixel > threshold. 8/16-bit images use their exact
@@ -40,6 +55,7 @@ var spec = CommandSpec(
                 normalization); images larger than 512 px are predicted in overlapping tiles. Without
                 --model, the shipped Models/star-target.safetensors (trained on the synthetic target
                 style) is used; $SALIENCYNET_MODELS overrides where it is looked for.
+                --prob-thresh and --nms-thresh override the model's stored thresholds (each in [0, 1]).
     For otsu and adaptive: optional Gaussian smoothing first (--smooth SIGMA px; non-finite samples count
     as 0; --smooth 2 --method otsu is the classical baseline that enhancement must beat), connected
     components (--connectivity), optionally hole filling (--fill-holes,
@@ -94,6 +110,16 @@ let contrastKey = spec.option("contrast", default: 0.15,
 let defaultStarModel = "star-target.safetensors"
 let modelKey = spec.optionalOption("model", as: String.self,
                                    help: "star: the model file (.safetensors); default: the shipped \(defaultStarModel).")
+let probKey = spec.optionalOption("prob-thresh", as: Double.self,
+                                  help: "star: object probability threshold in [0, 1]; default: the one stored in the model file.")
+let nmsKey = spec.optionalOption("nms-thresh", as: Double.self,
+                                 help: "star: NMS overlap threshold in [0, 1] (|A & B| / min(|A|, |B|)); default: the model file's.")
+let stackModeKey = spec.option("stack-mode", default: StackModeOption.volume,
+                               help: "Z stacks: volume = 3-D labels (one label per nucleus through its slices); planes = each plane on its own.")
+/// The IoU at which star's slice labels are stitched across Z (chosen on synthetic stacks, docs/segmentation.md).
+let defaultStitchThreshold = 0.1
+let stitchKey = spec.option("stitch-threshold", default: defaultStitchThreshold,
+                            help: "star, --stack-mode volume: the least IoU in (0, 1] that links an object to an object of the previous slice.")
 let channelKey = spec.option("channel", default: 0, help: "Channel index (0-based).")
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 let progressKey = spec.flag("progress", help: "star: show the progress of the tiles of large planes even when stderr is not a terminal.")
@@ -114,6 +140,11 @@ guard minFraction.isFinite && minFraction >= 0 && minFraction <= 100 else {
     spec.usageExit("--min-fraction must be 0...100, got \(minFraction)")
 }
 let contrast = args[contrastKey]
+for (key, name) in [(probKey, "prob-thresh"), (nmsKey, "nms-thresh")] {
+    if let v = args[key], !(v >= 0 && v <= 1) { spec.usageExit("--\(name) must be in [0, 1], got \(v)") }
+}
+let stitchThreshold = args[stitchKey]
+guard stitchThreshold > 0 && stitchThreshold <= 1 else { spec.usageExit("--stitch-threshold must be in (0, 1], got \(stitchThreshold)") }
 guard contrast.isFinite && abs(contrast) <= 10 else { spec.usageExit("--contrast must be a number in [-10, 10], got \(contrast)") }
 /// The diameter at which adaptive's default block size (51 px) was chosen: the synthetic and real nuclei's 11.8 px.
 let referenceDiameter = 11.8
@@ -155,8 +186,12 @@ if args[methodKey] == .star {
     } catch {
         spec.usageExit("\(error)")
     }
+    if let p = args[probKey] { starModel?.thresholds.probability = Float(p) }
+    if let t = args[nmsKey] { starModel?.thresholds.overlap = t }
 } else if args[modelKey] != nil {
     spec.usageExit("--model applies to --method star only")
+} else if args[probKey] != nil || args[nmsKey] != nil {
+    spec.usageExit("--prob-thresh and --nms-thresh apply to --method star only")
 }
 if args[methodKey] == .star && smoothing > 0 { spec.usageExit("--smooth applies to --method otsu and adaptive") }
 
@@ -182,6 +217,24 @@ func segmentPlane(_ plane: ImagePlane, diameter d: Double?, segmenter: Threshold
     let area = minimumArea(diameter: d)
     return area > 1 ? Morphology.removeSmallObjects(labels, minimumArea: area) : labels
 }
+/// The labels of one time point's Z slices: 3-D labels (stitched, or 3-D components) in volume mode,
+/// else each slice on its own. A single slice is always labelled as a 2-D image.
+func segmentSlices(_ slices: [ImagePlane], diameter d: Double?, segmenter: ThresholdSegmenter) -> [LabelImage] {
+    guard slices.count > 1 && args[stackModeKey] == .volume else {
+        return slices.map { segmentPlane($0, diameter: d, segmenter: segmenter) }
+    }
+    guard starModel == nil else {
+        let planar = slices.map { segmentPlane($0, diameter: d, segmenter: segmenter) }
+        let stitched = ZStitching.stitch(planar.map(\.labels), threshold: stitchThreshold)
+        return zip(planar, stitched).map { LabelImage(width: $0.width, height: $0.height, labels: $1) }
+    }
+    guard smoothing > 0 else { return segmenter.segment(volume: slices) }
+    return segmenter.segment(volume: slices.map { plane in
+        ImagePlane(width: plane.width, height: plane.height,
+                   pixels: GaussianBlur.blur(plane.pixels.map { $0.isFinite ? $0 : 0 }, width: plane.width, height: plane.height, sigma: smoothing),
+                   sampleType: .float32)
+    })
+}
 let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)
 var output = spec.outputDirectoryOrExit(outPath)
@@ -204,7 +257,13 @@ func segment(_ input: String) throws -> [String] {
         resolved = r
     }
     let segmenter = thresholdSegmenter(diameter: resolved?.diameter)
-    let labels = planes.map { segmentPlane($0, diameter: resolved?.diameter, segmenter: segmenter) }
+    var labels: [LabelImage] = []
+    for t in 0..<dims.sizeT {   // each time point's Z slices; labels continue across time points
+        var slices = segmentSlices(Array(planes[(t * dims.sizeZ)..<((t + 1) * dims.sizeZ)]), diameter: resolved?.diameter, segmenter: segmenter)
+        let offset = args[stackModeKey] == .volume && dims.sizeZ > 1 ? labels.map(\.maximumLabel).max() ?? 0 : 0
+        if offset > 0 { for k in slices.indices { slices[k].labels = slices[k].labels.map { $0 == 0 ? 0 : $0 + offset } } }
+        labels += slices
+    }
     let layout: HyperstackLayout? = labels.count > 1
         ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
     let destination = try output.destination(for: input, newExtension: "tif")

@@ -51,9 +51,31 @@ public enum InstanceMatching {
     /// consecutive. Throws ``MetricsError`` for different sizes or a bad threshold.
     public static func match(prediction: LabelImage, truth: LabelImage, threshold: Double = 0.5) throws -> MatchingResult {
         try Scores.checkSizes(prediction: prediction, truth: truth)
+        return try match(prediction: prediction.labels, truth: truth.labels, threshold: threshold)
+    }
+
+    /// Scores 3-D labels: a Z stack given as one label image per slice (in Z order) for the prediction and
+    /// the truth. An **object is a label value across all slices**, its size a voxel count, and IoU is over
+    /// voxels, |T ∩ P| / |T ∪ P|; otherwise as ``match(prediction:truth:threshold:)-(LabelImage,_,_)`` (so a
+    /// stack of one slice scores exactly as the 2-D image). Label images of per-slice segmentations, whose
+    /// numbers restart in every slice, must not be scored this way (label 1 of every slice would be one
+    /// object). Throws ``MetricsError`` for different slice sizes or counts, or a bad threshold.
+    public static func match(prediction: [LabelImage], truth: [LabelImage], threshold: Double = 0.5) throws -> MatchingResult {
+        try Scores.checkSizes(prediction: prediction, truth: truth)
+        return try match(prediction: prediction.flatMap(\.labels), truth: truth.flatMap(\.labels), threshold: threshold)
+    }
+
+    /// The matching of labels of any dimension given as plain arrays: element i of `prediction` and of
+    /// `truth` is the same pixel or voxel (for a stack, slice-major: all of slice 0, then slice 1, …). The
+    /// image and stack forms call this. Throws ``MetricsError/countMismatch(prediction:truth:)`` when the
+    /// arrays differ in length, ``MetricsError/invalidThreshold(_:)`` for a threshold outside (0, 1].
+    public static func match(prediction: [UInt32], truth: [UInt32], threshold: Double = 0.5) throws -> MatchingResult {
+        guard prediction.count == truth.count else {
+            throw MetricsError.countMismatch(prediction: prediction.count, truth: truth.count)
+        }
         guard threshold > 0 && threshold <= 1 else { throw MetricsError.invalidThreshold(threshold) }
-        let (trueIndex, trueLabels) = compact(truth.labels)
-        let (predIndex, predLabels) = compact(prediction.labels)
+        let (trueIndex, trueLabels) = compact(truth)
+        let (predIndex, predLabels) = compact(prediction)
         let nTrue = trueLabels.count, nPred = predLabels.count
         var trueArea = [Int](repeating: 0, count: nTrue + 1)
         var predArea = [Int](repeating: 0, count: nPred + 1)

@@ -8,9 +8,26 @@ public enum Scores {
     /// Throws ``MetricsError/sizeMismatch(prediction:truth:)`` when the sizes differ.
     public static func foregroundIoU(prediction: LabelImage, truth: LabelImage) throws -> Double {
         try checkSizes(prediction: prediction, truth: truth)
+        return try foregroundIoU(prediction: prediction.labels, truth: truth.labels)
+    }
+
+    /// Foreground IoU of Z stacks (one label image per slice, in Z order), over voxels: |S ∩ G| / |S ∪ G|
+    /// with the same rules as for one image. Throws ``MetricsError/stackMismatch(prediction:truth:)`` when
+    /// the slice sizes or counts differ.
+    public static func foregroundIoU(prediction: [LabelImage], truth: [LabelImage]) throws -> Double {
+        try checkSizes(prediction: prediction, truth: truth)
+        return try foregroundIoU(prediction: prediction.flatMap(\.labels), truth: truth.flatMap(\.labels))
+    }
+
+    /// Foreground IoU of labels of any dimension as plain arrays (element i of both is the same pixel or
+    /// voxel). Throws ``MetricsError/countMismatch(prediction:truth:)`` when the lengths differ.
+    public static func foregroundIoU(prediction: [UInt32], truth: [UInt32]) throws -> Double {
+        guard prediction.count == truth.count else {
+            throw MetricsError.countMismatch(prediction: prediction.count, truth: truth.count)
+        }
         var intersection = 0, union = 0
-        prediction.labels.withUnsafeBufferPointer { p in
-            truth.labels.withUnsafeBufferPointer { g in
+        prediction.withUnsafeBufferPointer { p in
+            truth.withUnsafeBufferPointer { g in
                 for i in 0..<p.count {
                     let s = p[i] != 0, t = g[i] != 0
                     if s && t { intersection += 1 }
@@ -76,6 +93,15 @@ public enum Scores {
         let std = (m2 / n).squareRoot()
         guard std > 0 else { return nil }
         return (maximum - mean) / std
+    }
+
+    static func checkSizes(prediction: [LabelImage], truth: [LabelImage]) throws {
+        let p = (prediction.first?.width ?? 0, prediction.first?.height ?? 0, prediction.count)
+        let t = (truth.first?.width ?? 0, truth.first?.height ?? 0, truth.count)
+        let uniform = prediction.allSatisfy { $0.width == p.0 && $0.height == p.1 } && truth.allSatisfy { $0.width == t.0 && $0.height == t.1 }
+        guard uniform && p == t else {
+            throw MetricsError.stackMismatch(prediction: (p.0, p.1, p.2), truth: (t.0, t.1, t.2))
+        }
     }
 
     static func checkSizes(prediction: LabelImage, truth: LabelImage) throws {

@@ -85,3 +85,39 @@ extension Reference {
         return kept
     }
 }
+
+extension Reference {
+    /// 3-D connected components by breadth-first flood fill from each unlabelled foreground voxel in raster
+    /// order (slice, row, column); `mask` holds `width · height · depth` voxels, slice-major. Neighbours:
+    /// the 6 face neighbours for `.four`, all 26 for `.eight`. Labels 1…K in raster order of first voxel.
+    public static func labelVolume(_ mask: [UInt8], width: Int, height: Int, depth: Int, connectivity: Connectivity) -> [UInt32] {
+        var out = [UInt32](repeating: 0, count: mask.count)
+        var offsets: [(Int, Int, Int)] = []
+        for dz in -1...1 {
+            for dy in -1...1 {
+                for dx in -1...1 where (dz, dy, dx) != (0, 0, 0) {
+                    let nonZero = abs(dz) + abs(dy) + abs(dx)
+                    if connectivity == .eight || nonZero == 1 { offsets.append((dz, dy, dx)) }
+                }
+            }
+        }
+        var next: UInt32 = 0
+        for seed in mask.indices where mask[seed] != 0 && out[seed] == 0 {
+            next += 1
+            out[seed] = next
+            var queue = [seed]
+            var head = 0
+            while head < queue.count {
+                let p = queue[head]; head += 1
+                let (z, y, x) = (p / (width * height), (p / width) % height, p % width)
+                for (dz, dy, dx) in offsets {
+                    let (zz, yy, xx) = (z + dz, y + dy, x + dx)
+                    guard zz >= 0, zz < depth, yy >= 0, yy < height, xx >= 0, xx < width else { continue }
+                    let q = (zz * height + yy) * width + xx
+                    if mask[q] != 0 && out[q] == 0 { out[q] = next; queue.append(q) }
+                }
+            }
+        }
+        return out
+    }
+}
