@@ -24,72 +24,15 @@ public enum ConnectedComponents {
         }
     }
 
-    /// Labels the pixels `i` (row-major index) for which `isForeground(i)` holds.
+    /// Labels the pixels `i` (row-major index) for which `isForeground(i)` holds: the one-slice case of
+    /// ``VolumeComponents/label(width:height:depth:connectivity:isForeground:)``, whose run-based passes
+    /// are the algorithm above.
     public static func label(width: Int, height: Int, connectivity: Connectivity,
                              isForeground: (Int) -> Bool) -> LabelImage {
-        var output = LabelImage(width: width, height: height)
-        guard width > 0 && height > 0 else { return output }
-        let reach = connectivity == .eight ? 1 : 0
-        var starts: [Int32] = []     // run start column
-        var ends: [Int32] = []       // run end column (exclusive)
-        var rowFirstRun: [Int] = []  // index of the first run of each row; rowFirstRun[height] = run count
-        var parent: [Int32] = []
-        starts.reserveCapacity(1024); ends.reserveCapacity(1024); parent.reserveCapacity(1024)
-        rowFirstRun.reserveCapacity(height + 1)
-
-        @inline(__always) func find(_ x: Int32) -> Int32 {
-            var x = x
-            while parent[Int(x)] != x {
-                parent[Int(x)] = parent[Int(parent[Int(x)])]
-                x = parent[Int(x)]
-            }
-            return x
-        }
-
-        for y in 0..<height {
-            rowFirstRun.append(starts.count)
-            let base = y * width
-            let previousFirst = y > 0 ? rowFirstRun[y - 1] : 0
-            let previousEnd = starts.count
-            var cursor = previousFirst           // first run of the previous row that may still overlap
-            var x = 0
-            while x < width {
-                if !isForeground(base + x) { x += 1; continue }
-                let start = x
-                while x < width && isForeground(base + x) { x += 1 }
-                let run = Int32(starts.count)
-                starts.append(Int32(start)); ends.append(Int32(x)); parent.append(run)
-                if y > 0 {
-                    let lo = Int32(start - reach), hi = Int32(x + reach)
-                    // Skip previous-row runs that end before this run's reach.
-                    while cursor < previousEnd && ends[cursor] <= lo { cursor += 1 }
-                    var k = cursor
-                    while k < previousEnd && starts[k] < hi {
-                        // Union: the smaller root (earlier run) becomes the root.
-                        let a = find(Int32(k)), b = find(run)
-                        if a < b { parent[Int(b)] = a } else if b < a { parent[Int(a)] = b }
-                        k += 1
-                    }
-                }
-            }
-        }
-        rowFirstRun.append(starts.count)
-
-        // Second pass: roots in run order get labels 1, 2, …; every run is painted with its root's label.
-        let runCount = starts.count
-        var labelOfRun = [UInt32](repeating: 0, count: runCount)
-        var next: UInt32 = 0
-        output.labels.withUnsafeMutableBufferPointer { out in
-            for y in 0..<height {
-                for r in rowFirstRun[y]..<rowFirstRun[y + 1] {
-                    let root = Int(find(Int32(r)))
-                    if root == r { next += 1; labelOfRun[r] = next } else { labelOfRun[r] = labelOfRun[root] }
-                    let l = labelOfRun[r]
-                    for x in Int(starts[r])..<Int(ends[r]) { out[y * width + x] = l }
-                }
-            }
-        }
-        return output
+        guard width > 0 && height > 0 else { return LabelImage(width: width, height: height) }
+        return LabelImage(width: width, height: height,
+                          labels: VolumeComponents.label(width: width, height: height, depth: 1, connectivity: connectivity,
+                                                         isForeground: isForeground))
     }
 
     /// Number of components (the largest label of a labelling made here).
