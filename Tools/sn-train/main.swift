@@ -119,6 +119,8 @@ let contentBlurKey = spec.option("content-blur", default: 2.0,
                                  help: "Sigma (px, at the target nucleus diameter) of the blur of the low-saliency side's mask (with --content mask).")
 let contentSoftnessKey = spec.option("content-softness", default: 0.1,
                                      help: "Sigmoid width of the soft masks, in normalised intensity ([-1, 1]) (with --content mask).")
+let scaleJitterKey = spec.option("scale-jitter", default: 0.0,
+                                 help: "Crop scale jitter j in [0, 0.9]: nuclei vary in size by up to +-j around the target diameter (0 = none).")
 let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
 let beta1Key = spec.option("beta1", default: 0.5, help: "Adam beta1.")
 let beta2Key = spec.option("beta2", default: 0.999, help: "Adam beta2.")
@@ -178,6 +180,9 @@ for (name, value) in [("lambda", args[lambdaKey]), ("identity", args[identityKey
 where !(value.isFinite && value >= 0) { spec.usageExit("--\(name) must be a number >= 0, got \(value)") }
 for (name, value) in [("content-blur", args[contentBlurKey]), ("content-softness", args[contentSoftnessKey])]
 where !(value.isFinite && value > 0) { spec.usageExit("--\(name) must be a number > 0, got \(value)") }
+guard args[scaleJitterKey] >= 0 && args[scaleJitterKey] <= 0.9 else {
+    spec.usageExit("--scale-jitter must be 0...0.9, got \(args[scaleJitterKey])")
+}
 let content: ContentPreservation = switch args[contentKey] {
 case .none: .none
 case .mask: .saliencyMask(SaliencyConstraint(blurSigma: args[contentBlurKey], softness: Float(args[contentSoftnessKey])),
@@ -197,6 +202,7 @@ do {
 options.channel = args[channelKey]
 options.initialWeights = initialWeights
 options.syntheticTargets = args[syntheticTargetsKey]
+options.scaleJitter = args[scaleJitterKey]
 options.validationFolder = args[validationKey]
 options.validationLimit = args[validationLimitKey]
 options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args[blocksKey], upsampling: args[upsamplingKey].upsampling)

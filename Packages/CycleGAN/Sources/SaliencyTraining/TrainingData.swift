@@ -1,5 +1,6 @@
 import Foundation
 import MicroscopyIO
+import NuclearScale
 import TensorCore
 
 /// One image plane normalized for the networks: per-image percentiles → [−1, 1]
@@ -94,22 +95,41 @@ public struct ImageDomain: Sendable {
     /// A batch `[N, 1, c, c]` of random augmented crops: for each item, a uniformly chosen plane, a
     /// uniformly placed `c × c` window, and one of the 8 symmetries of the square (a rotation by
     /// 0/90/180/270° and an optional horizontal flip, which together give the vertical flip too).
-    /// Every choice comes from `random`, so a batch is a pure function of the generator's state.
-    public func batch(count: Int, crop c: Int, random: inout PhiloxGenerator) -> Tensor {
+    /// With `scaleJitter` j > 0 the window's side is `c · s` instead (s log-uniform in [1/(1+j), 1+j],
+    /// drawn before the symmetry; at most the plane's shorter side), resampled to `c × c` by
+    /// NuclearScale's anti-aliased ``NuclearScale/Resampling``: nuclei vary in size by up to ±j around the
+    /// domain's diameter. Every choice comes from `random`, so a batch is a pure function of the
+    /// generator's state (j = 0 draws exactly what it always drew).
+    public func batch(count: Int, crop c: Int, scaleJitter: Double = 0, random: inout PhiloxGenerator) -> Tensor {
         precondition(!slices.isEmpty, "ImageDomain.batch: no images")
+        precondition(scaleJitter >= 0 && scaleJitter < 1, "ImageDomain.batch: scale jitter must be in [0, 1)")
         var out = [Float](repeating: 0, count: count * c * c)
         for item in 0..<count {
             let s = slices[Int.random(in: 0..<slices.count, using: &random)]
-            let y0 = Int.random(in: 0...(s.height - c), using: &random)
-            let x0 = Int.random(in: 0...(s.width - c), using: &random)
+            var side = c
+            if scaleJitter > 0 {
+                let range = log(1 + scaleJitter)
+                let factor = exp(Double.random(in: -range...range, using: &random))
+                side = min(min(s.width, s.height), max(4, Int((Double(c) * factor).rounded())))
+            }
+            let y0 = Int.random(in: 0...(s.height - side), using: &random)
+            let x0 = Int.random(in: 0...(s.width - side), using: &random)
             let symmetry = Int.random(in: 0..<8, using: &random)
+            var window: [Float]
+            if side == c {
+                window = []
+            } else {
+                var raw = [Float](repeating: 0, count: side * side)
+                for yy in 0..<side { for xx in 0..<side { raw[yy * side + xx] = s.pixels[(y0 + yy) * s.width + x0 + xx] } }
+                window = Resampling.resample(raw, width: side, height: side, toWidth: c, toHeight: c)
+            }
             out.withUnsafeMutableBufferPointer { buffer in
                 let base = item * c * c
                 for yy in 0..<c {
                     for xx in 0..<c {
                         // Output (yy, xx) reads the window at the transformed position.
                         let (sy, sx) = Self.symmetric(yy, xx, side: c, symmetry: symmetry)
-                        buffer[base + yy * c + xx] = s.pixels[(y0 + sy) * s.width + x0 + sx]
+                        buffer[base + yy * c + xx] = window.isEmpty ? s.pixels[(y0 + sy) * s.width + x0 + sx] : window[sy * c + sx]
                     }
                 }
             }

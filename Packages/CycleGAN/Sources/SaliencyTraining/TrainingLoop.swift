@@ -45,6 +45,10 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
     public var sampleCount: Int = 3
     /// Continue from `OUT/last.safetensors` instead of starting afresh.
     public var resume: Bool = false
+    /// Scale jitter j of the crops (0 = none): each crop's window is c · s px with s log-uniform in
+    /// [1/(1+j), 1+j], resampled to c (``ImageDomain/batch(count:crop:scaleJitter:random:)``), so the
+    /// networks see nuclei within ±j of the domain's diameter.
+    public var scaleJitter: Double = 0
     /// A file to start the four networks from (``Adaptation/loadNetworks(from:)``: a training checkpoint or
     /// `best-networks.safetensors`); its architecture replaces ``generator`` and ``discriminatorFilters``.
     /// nil: fresh weights from ``seed``.
@@ -75,6 +79,7 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
                 "source_diameter_setting": "\(sourceDiameter)", "target_diameter_setting": "\(targetDiameter)"]
             .merging(contentFingerprint) { a, _ in a }
             .merging(initialWeights.map { ["init": ($0 as NSString).lastPathComponent] } ?? [:]) { a, _ in a }
+            .merging(scaleJitter > 0 ? ["scale_jitter": "\(scaleJitter)"] : [:]) { a, _ in a }
     }
 
     /// The content-preservation settings (none for the paper's objective, so earlier runs still resume).
@@ -246,8 +251,8 @@ public struct SaliencyNetTraining {
             var xRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i)
             var yRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i + 1)
             var poolRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i + 2)
-            let x = source.batch(count: options.batchSize, crop: options.cropSize, random: &xRandom)
-            let y = target.batch(count: options.batchSize, crop: options.cropSize, random: &yRandom)
+            let x = source.batch(count: options.batchSize, crop: options.cropSize, scaleJitter: options.scaleJitter, random: &xRandom)
+            let y = target.batch(count: options.batchSize, crop: options.cropSize, scaleJitter: options.scaleJitter, random: &yRandom)
             let learningRate = trainer.generatorOptimizer.learningRate
             let losses = trainer.trainStep(realX: x, realY: y, random: &poolRandom)
             if let bad = zip(TrainingLog.lossNames, losses.all).first(where: { !$0.1.isFinite }) {

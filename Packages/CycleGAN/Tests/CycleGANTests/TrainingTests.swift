@@ -155,6 +155,27 @@ struct TrainingTests {
         #expect(moved)
     }
 
+    /// Scale jitter: j = 0 draws the same crops as before the option existed (no extra random draw); with
+    /// j > 0 a disc's area in the crop varies within the (1 ± j)² band and the batch is a pure function
+    /// of the generator's state.
+    @Test func scaleJitterResizesCropsWithinItsBand() {
+        let side = 96
+        var pixels = [Float](repeating: -1, count: side * side)
+        for y in 0..<side { for x in 0..<side where (x - 48) * (x - 48) + (y - 48) * (y - 48) <= 100 { pixels[y * side + x] = 1 } }
+        let domain = ImageDomain(slices: [NormalizedSlice(origin: "disc", width: side, height: side, pixels: pixels)])
+        var a = PhiloxGenerator(seed: 3), b = PhiloxGenerator(seed: 3)
+        #expect(domain.batch(count: 3, crop: 32, random: &a) == domain.batch(count: 3, crop: 32, scaleJitter: 0, random: &b))
+        var c = PhiloxGenerator(seed: 4), d = PhiloxGenerator(seed: 4)
+        let jittered = domain.batch(count: 40, crop: 96, scaleJitter: 0.25, random: &c)
+        #expect(jittered == domain.batch(count: 40, crop: 96, scaleJitter: 0.25, random: &d))
+        // A crop as large as the plane can only shrink it (the window is at most the plane): the disc
+        // grows by up to 1.25 in diameter, its area (pixels above 0) up to 1.25² of the original 317.
+        let areas = (0..<40).map { i in jittered.scalars[(i * 96 * 96)..<((i + 1) * 96 * 96)].filter { $0 > 0 }.count }
+        let original = pixels.filter { $0 > 0 }.count
+        #expect(areas.allSatisfy { Double($0) >= 0.97 * Double(original) && Double($0) <= 1.25 * 1.25 * 1.03 * Double(original) })
+        #expect(areas.contains { Double($0) > 1.2 * Double(original) })
+    }
+
     /// The pool stores the first `capacity` images, then swaps about half of the later ones.
     @Test func imagePoolFollowsCycleGAN() {
         var pool = ImagePool(capacity: 3)
