@@ -157,6 +157,7 @@ import Testing
         let m = try SafeTensorsFile.read(from: dir.appendingPathComponent("auto/last.safetensors").path).metadata
         let d = Double(m["training.nucleus_diameter"] ?? "") ?? 0
         #expect(d > 8 && d < 16, "\(m["training.nucleus_diameter"] ?? "none")")
-        #expect(m["training.target_diameter_from"] == "estimated")
+        #expect(m["training.target_diameter_from"] == "masks")
+        #expect(auto.stderr.contains("(measured on the masks beside the images)"), "\(auto.stderr)")
     }
 }

@@ -19,7 +19,7 @@ public enum DomainScale {
     public static func resolve(_ setting: DiameterSetting, domain: ImageDomain, files: [String], name: String) throws -> ResolvedDiameter? {
         if case .fixed(let d) = setting { return ResolvedDiameter(diameter: d, source: .given, estimate: nil) }
         if let d = try maskDiameter(files: files) {
-            return ResolvedDiameter(diameter: d, source: .estimated, estimate: DiameterEstimate(diameter: d, objectCount: 0, status: .measured))
+            return ResolvedDiameter(diameter: d, source: .masks, estimate: nil)
         }
         let n = min(domain.slices.count, estimatedPlanes)
         let chosen = (0..<n).map { n == 1 ? 0 : $0 * (domain.slices.count - 1) / (n - 1) }

@@ -33,6 +33,8 @@ public struct ResolvedDiameter: Sendable, Equatable {
         case given
         /// Estimated from the image.
         case estimated
+        /// Measured on instance masks that come with the images (training data).
+        case masks
         /// The estimate failed (no contrast or no nuclei): the model's own diameter, so nothing is rescaled.
         case fallback
     }
@@ -79,6 +81,7 @@ public struct ResolvedDiameter: Sendable, Equatable {
         switch source {
         case .given: s += " (given)"
         case .estimated: s += " (estimated from \(estimate?.objectCount ?? 0) objects)"
+        case .masks: s += " (measured on the masks beside the images)"
         case .fallback:
             let why = estimate?.status == .noContrast ? "the image has no contrast" : "too few nuclei stand out (\(estimate?.objectCount ?? 0) objects)"
             s += " (not estimated: \(why); using the model's own)"
