@@ -201,13 +201,17 @@ if let model = starModel, model.nucleusDiameter == nil, case .auto = args[diamet
     Diagnostics(tool: spec.name).warning("\(args[modelKey] ?? defaultStarModel): the model records no training.nucleus_diameter; images are segmented at their own scale")
 }
 
+/// `plane` after the --smooth Gaussian (non-finite samples as 0, float32), or `plane` itself without it.
+func smoothed(_ plane: ImagePlane) -> ImagePlane {
+    guard smoothing > 0 else { return plane }
+    return ImagePlane(width: plane.width, height: plane.height,
+                      pixels: GaussianBlur.blur(plane.pixels.map { $0.isFinite ? $0 : 0 }, width: plane.width, height: plane.height, sigma: smoothing),
+                      sampleType: .float32)
+}
+
 /// Segments one plane with the chosen method at nucleus diameter `d` (nil: the image's own scale).
 func segmentPlane(_ plane: ImagePlane, diameter d: Double?, segmenter: ThresholdSegmenter) -> LabelImage {
-    guard let model = starModel else {
-        guard smoothing > 0 else { return segmenter.segment(plane) }
-        let smoothed = GaussianBlur.blur(plane.pixels.map { $0.isFinite ? $0 : 0 }, width: plane.width, height: plane.height, sigma: smoothing)
-        return segmenter.segment(ImagePlane(width: plane.width, height: plane.height, pixels: smoothed, sampleType: .float32))
-    }
+    guard let model = starModel else { return segmenter.segment(smoothed(plane)) }
     let labels: LabelImage
     if let d, let md = model.nucleusDiameter {
         labels = model.segment(plane, mapping: ScaleMapping(imageDiameter: d, modelDiameter: md))
@@ -228,12 +232,7 @@ func segmentSlices(_ slices: [ImagePlane], diameter d: Double?, segmenter: Thres
         let stitched = ZStitching.stitch(planar.map(\.labels), threshold: stitchThreshold)
         return zip(planar, stitched).map { LabelImage(width: $0.width, height: $0.height, labels: $1) }
     }
-    guard smoothing > 0 else { return segmenter.segment(volume: slices) }
-    return segmenter.segment(volume: slices.map { plane in
-        ImagePlane(width: plane.width, height: plane.height,
-                   pixels: GaussianBlur.blur(plane.pixels.map { $0.isFinite ? $0 : 0 }, width: plane.width, height: plane.height, sigma: smoothing),
-                   sampleType: .float32)
-    })
+    return segmenter.segment(volume: slices.map(smoothed))
 }
 let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)

@@ -115,21 +115,17 @@ public struct ImageDomain: Sendable {
             let y0 = Int.random(in: 0...(s.height - side), using: &random)
             let x0 = Int.random(in: 0...(s.width - side), using: &random)
             let symmetry = Int.random(in: 0..<8, using: &random)
-            var window: [Float]
-            if side == c {
-                window = []
-            } else {
-                var raw = [Float](repeating: 0, count: side * side)
-                for yy in 0..<side { for xx in 0..<side { raw[yy * side + xx] = s.pixels[(y0 + yy) * s.width + x0 + xx] } }
-                window = Resampling.resample(raw, width: side, height: side, toWidth: c, toHeight: c)
-            }
+            // The window, brought to c × c (resample returns it unchanged when side == c).
+            var raw = [Float](repeating: 0, count: side * side)
+            for yy in 0..<side { for xx in 0..<side { raw[yy * side + xx] = s.pixels[(y0 + yy) * s.width + x0 + xx] } }
+            let window = Resampling.resample(raw, width: side, height: side, toWidth: c, toHeight: c)
             out.withUnsafeMutableBufferPointer { buffer in
                 let base = item * c * c
                 for yy in 0..<c {
                     for xx in 0..<c {
                         // Output (yy, xx) reads the window at the transformed position.
                         let (sy, sx) = Self.symmetric(yy, xx, side: c, symmetry: symmetry)
-                        buffer[base + yy * c + xx] = window.isEmpty ? s.pixels[(y0 + sy) * s.width + x0 + sx] : window[sy * c + sx]
+                        buffer[base + yy * c + xx] = window[sy * c + sx]
                     }
                 }
             }

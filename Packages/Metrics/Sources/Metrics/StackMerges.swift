@@ -1,14 +1,3 @@
-/// Merges across Z of a 3-D labelling: predicted objects that join different true objects although each
-/// of their slices lies within one of them — the error that stitching 2-D labels across slices can make
-/// (a 2-D object of one nucleus linked to the 2-D object of another in the next slice), and that the 2-D
-/// labels themselves did not make.
-///
-/// For a predicted 3-D object P and a slice z where P is present, P's part in that slice, P_z, is
-/// **owned** by the true object holding more than half of P_z's pixels (none when no true label,
-/// background included, has a strict majority, or when the majority is background). P is a **Z merge**
-/// when the owners of its slices include two or more different true objects. Objects whose parts are each
-/// split between several true objects (an in-slice merge of the 2-D labels) have no owner there and do not
-/// count: this measures the linking, not the 2-D segmentation.
 /// One Z merge: a predicted object and the true nuclei that own its slices.
 public struct ZMerge: Sendable, Equatable {
     /// The predicted object's label.
@@ -25,6 +14,17 @@ public struct ZMerge: Sendable, Equatable {
     public var ownersKeptApartInEverySharedSlice: Bool
 }
 
+/// Merges across Z of a 3-D labelling: predicted objects that join different true objects although each
+/// of their slices lies within one of them — the error that stitching 2-D labels across slices can make
+/// (a 2-D object of one nucleus linked to the 2-D object of another in the next slice), and that the 2-D
+/// labels themselves did not make.
+///
+/// For a predicted 3-D object P and a slice z where P is present, P's part in that slice, P_z, is
+/// **owned** by the true object holding more than half of P_z's pixels (none when no true label,
+/// background included, has a strict majority, or when the majority is background). P is a **Z merge**
+/// when the owners of its slices include two or more different true objects. Objects whose parts are each
+/// split between several true objects (an in-slice merge of the 2-D labels) have no owner there and do not
+/// count: this measures the linking, not the 2-D segmentation.
 public enum StackMerges {
     /// The number of predicted objects that are Z merges (``find(prediction:truth:sliceSize:)``).
     public static func count(prediction: [UInt32], truth: [UInt32], sliceSize: Int) throws -> Int {
