@@ -8,6 +8,12 @@ import StarSegmentation
 import TensorCore
 import ToolSupport
 
+/// `--augment`: a preset of crop augmentation ranges (``StarAugmentation``).
+enum AugmentChoice: String, ArgumentChoice, CaseIterable {
+    case none, varied
+    var augmentation: StarAugmentation { self == .none ? .none : .varied }
+}
+
 var spec = CommandSpec(
     name: "sn-train-star",
     summary: "Train a star-convex polygon model (StarDist-style U-Net) on images with instance masks.",
@@ -20,6 +26,12 @@ var spec = CommandSpec(
     The model file records the training nuclei's median diameter (training.nucleus_diameter): with
     --diameter auto, the median equivalent diameter of the training masks; with --diameter D, D px.
     sn-segment brings each image's nuclei to it (docs/nuclear-scale.md).
+
+    Augmentation (docs/segmentation.md): --augment varied draws, per crop, a scale of +-25 % (a window of
+    s*z px resampled to s), one of the 8 flips/rotations, gamma in [0.67, 1.5], contrast x(1 +- 0.3), offset
+    +-0.1 and Gaussian noise of sd up to 0.05 (normalized units), and computes the targets on the changed
+    crop. --scale-jitter, --gamma-jitter, --contrast-jitter, --offset-jitter and --noise-jitter set one
+    range each, over the preset. --augment none (the default) crops as earlier versions did.
 
     EXIT STATUS: 0 model written, 1 training failed (reported on stderr), 2 usage error.
 
@@ -42,6 +54,12 @@ let filtersKey = spec.option("filters", default: 32, help: "Base filters.")
 let raysKey = spec.option("rays", default: 32, help: "Rays.")
 let afterKey = spec.option("after", default: 128, help: "Features of the convolution after the U-Net (0 = none).")
 let limitKey = spec.option("limit", default: 0, help: "Use at most this many images of each folder (0 = all).")
+let augmentKey = spec.option("augment", default: AugmentChoice.none, help: "Crop augmentation preset.")
+let scaleJitterKey = spec.optionalOption("scale-jitter", as: Double.self, help: "Scale jitter j in [0, 0.9]: crops show nuclei at 1/(1+j)...(1+j) of their size.")
+let gammaJitterKey = spec.optionalOption("gamma-jitter", as: Double.self, help: "Gamma jitter g >= 0: x^gamma, gamma in [1/(1+g), 1+g].")
+let contrastJitterKey = spec.optionalOption("contrast-jitter", as: Double.self, help: "Contrast jitter c in [0, 1): intensities times [1-c, 1+c].")
+let offsetJitterKey = spec.optionalOption("offset-jitter", as: Double.self, help: "Offset jitter o >= 0: intensities plus [-o, o] (normalized units).")
+let noiseJitterKey = spec.optionalOption("noise-jitter", as: Double.self, help: "Largest sd of added Gaussian noise (normalized units), >= 0.")
 let diameterKey = spec.diameterOption(of: "the training images' nuclei (auto: their masks' median equivalent diameter)")
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
@@ -55,6 +73,13 @@ func pairs(_ folder: String) throws -> [(ImagePlane, LabelImage)] {
     if args[limitKey] > 0 { names = Array(names.prefix(args[limitKey])) }
     return try names.map { (try readImage(folder + "/images/" + $0), try readLabels(folder + "/masks/" + $0)) }
 }
+var augmentation = args[augmentKey].augmentation
+if let v = args[scaleJitterKey] { augmentation.scaleJitter = v }
+if let v = args[gammaJitterKey] { augmentation.gamma = v }
+if let v = args[contrastJitterKey] { augmentation.contrast = v }
+if let v = args[offsetJitterKey] { augmentation.offset = v }
+if let v = args[noiseJitterKey] { augmentation.noise = v }
+if let reason = augmentation.invalidReason { spec.usageExit(reason) }
 do {
     let configuration = StarConfiguration(depth: args[depthKey], baseFilters: args[filtersKey], rays: args[raysKey],
                                           featuresAfterUNet: args[afterKey])
@@ -72,8 +97,11 @@ do {
     }
     writeStderr(String(format: "sn-train-star: nucleus diameter %.2f px (%@)\n", diameter,
                        args[diameterKey] == .auto ? "the training masks' median" : "given"))
-    let examples = trainPairs.map { StarExample(image: $0.0, labels: $0.1, rays: configuration.rays) }
+    let examples = trainPairs.map {
+        StarExample(image: $0.0, labels: $0.1, rays: configuration.rays, precomputeTargets: !augmentation.isActive)
+    }
     var settings = StarTrainingSettings()
+    settings.augmentation = augmentation
     settings.steps = args[stepsKey]; settings.batchSize = args[batchKey]; settings.patchSize = args[patchKey]
     settings.learningRate = Float(args[lrKey]); settings.seed = UInt64(args[seedKey])
     var trainer = StarTrainer(network: StarUNet(configuration, seed: UInt64(args[seedKey])), settings: settings, examples: examples)
@@ -92,7 +120,9 @@ do {
                       "final_loss_mean50": String(recent.reduce(0, +) / Float(max(1, recent.count))),
                       "training_seconds": String(format: "%.0f", monotonicSeconds() - start),
                       "validation_f1_iou0.5": String(format: "%.4f", best.f1),
-                      "train_images": String(trainPairs.count), "validation_images": String(validationPairs.count)]
+                      "train_images": String(trainPairs.count), "validation_images": String(validationPairs.count),
+                      "augmentation": String(format: "scale %g gamma %g contrast %g offset %g noise %g", augmentation.scaleJitter,
+                                             augmentation.gamma, augmentation.contrast, augmentation.offset, augmentation.noise)]
     model.nucleusDiameter = diameter
     try model.save(to: out)
     writeStderr("sn-train-star: validation F1 \(String(format: "%.4f", best.f1)) at probability \(best.thresholds.probability), NMS \(best.thresholds.overlap)\n")

@@ -213,3 +213,145 @@ func discScene(width: Int, height: Int, seed: UInt64, count: Int) -> (ImagePlane
         }
     }
 }
+
+/// Crop augmentation of star training (``StarAugmentation``): scale, symmetry and intensity changes, with
+/// targets computed on the changed crop.
+@Suite struct StarAugmentationTests {
+    /// One disc of radius `r` centred in a `side`² image, intensities 1 inside and 0 outside.
+    func disc(side: Int, radius r: Double) -> StarExample {
+        var labels = LabelImage(width: side, height: side)
+        var image = ImagePlane(width: side, height: side, repeating: 100, sampleType: .float32)
+        let c = Double(side - 1) / 2
+        for y in 0..<side {
+            for x in 0..<side where (Double(y) - c) * (Double(y) - c) + (Double(x) - c) * (Double(x) - c) <= r * r {
+                labels.labels[y * side + x] = 1
+                image.pixels[y * side + x] = 1100
+            }
+        }
+        return StarExample(image: image, labels: labels, rays: 16, precomputeTargets: false)
+    }
+
+    func trainer(_ augmentation: StarAugmentation, patch: Int, flips: Bool = true, seed: UInt64 = 3) -> StarTrainer {
+        var settings = StarTrainingSettings()
+        settings.patchSize = patch
+        settings.flips = flips
+        settings.augmentation = augmentation
+        settings.seed = seed
+        return StarTrainer(network: StarUNet(StarConfiguration(depth: 1, baseFilters: 2, rays: 16, featuresAfterUNet: 0), seed: 1),
+                           settings: settings)
+    }
+
+    /// Without any range and without flips, a crop is a plain window of the image: found at some offset.
+    @Test func zeroRangesCropAsIs() {
+        let e = disc(side: 40, radius: 9)
+        var t = trainer(.none, patch: 24, flips: false)
+        for _ in 0..<10 {
+            let crop = t.augmentedCrop(e, side: 24)
+            #expect(crop.magnification == 1)
+            var found = false
+            for y0 in 0...16 where !found {
+                for x0 in 0...16 where !found {
+                    found = (0..<24).allSatisfy { yy in (0..<24).allSatisfy { xx in
+                        crop.input[yy * 24 + xx] == e.input[(y0 + yy) * 40 + x0 + xx]
+                            && crop.labels[yy * 24 + xx] == e.labels[(y0 + yy) * 40 + x0 + xx] } }
+                }
+            }
+            #expect(found)
+        }
+    }
+
+    /// Scale jitter j = 0.4: magnifications span [1/1.4, 1.4] and a disc inside the crop covers π r² m² px
+    /// (within 12 %); intensities and labels stay aligned (mean input inside the disc ≫ outside).
+    @Test func scaleJitterResizesNuclei() {
+        let r = 6.0
+        let e = disc(side: 64, radius: r)
+        var t = trainer(StarAugmentation(scaleJitter: 0.4), patch: 40)
+        var magnifications: [Double] = []
+        var checked = 0
+        for _ in 0..<80 {
+            let crop = t.augmentedCrop(e, side: 40)
+            magnifications.append(crop.magnification)
+            #expect(crop.magnification >= 1 / 1.4 - 0.03 && crop.magnification <= 1.4 + 0.03)
+            // Only discs that the crop's border does not cut.
+            let touches = (0..<40).contains { i in crop.labels[i] != 0 || crop.labels[39 * 40 + i] != 0 || crop.labels[i * 40] != 0 || crop.labels[i * 40 + 39] != 0 }
+            let area = crop.labels.filter { $0 != 0 }.count
+            guard !touches, area > 0 else { continue }
+            checked += 1
+            let expected = Double.pi * r * r * crop.magnification * crop.magnification
+            #expect(abs(Double(area) - expected) < 0.12 * expected, "area \(area) vs \(expected) at ×\(crop.magnification)")
+            let inside = zip(crop.input, crop.labels).filter { $0.1 != 0 }.map { Double($0.0) }
+            let outside = zip(crop.input, crop.labels).filter { $0.1 == 0 }.map { Double($0.0) }
+            #expect(inside.reduce(0, +) / Double(inside.count) > 0.8 && outside.reduce(0, +) / Double(outside.count) < 0.3)
+        }
+        #expect(checked >= 10)
+        #expect(magnifications.min()! < 0.85 && magnifications.max()! > 1.2)
+    }
+
+    /// The intensity change: x^γ on positive values only, then c · x + o, then the noise.
+    @Test func intensityTransform() {
+        var x: [Float] = [-0.2, 0, 0.25, 1, 2]
+        StarAugmentation.transformIntensities(&x, gamma: 0.5, contrast: 2, offset: 0.1, noise: [0, 0, 0, 0, 1])
+        let expected: [Float] = [-0.3, 0.1, 1.1, 2.1, 2 * Float(2).squareRoot() + 0.1 + 1]
+        for (a, b) in zip(x, expected) { #expect(abs(a - b) < 1e-5, "\(a) vs \(b)") }
+    }
+
+    /// Intensity ranges: the crops' means and spreads vary between draws (contrast, offset), while the
+    /// labels are untouched; with noise, the background's spread grows.
+    @Test func intensityRangesVaryCrops() {
+        let e = disc(side: 48, radius: 10)
+        var plain = trainer(.none, patch: 48, flips: false), varied = trainer(StarAugmentation(gamma: 0.5, contrast: 0.3, offset: 0.1, noise: 0.05), patch: 48, flips: false)
+        let reference = plain.augmentedCrop(e, side: 48)
+        var backgroundMeans: [Double] = [], noisy = 0
+        for _ in 0..<30 {
+            let crop = varied.augmentedCrop(e, side: 48)
+            #expect(crop.labels == reference.labels)
+            let background = zip(crop.input, crop.labels).filter { $0.1 == 0 }.map { Double($0.0) }
+            let mean = background.reduce(0, +) / Double(background.count)
+            backgroundMeans.append(mean)
+            let sd = (background.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(background.count)).squareRoot()
+            if sd > 0.005 { noisy += 1 }
+        }
+        #expect(backgroundMeans.max()! - backgroundMeans.min()! > 0.08)
+        #expect(backgroundMeans.allSatisfy { abs($0) <= 0.1 + 0.01 })
+        #expect(noisy >= 20)
+    }
+
+    @Test func invalidRanges() {
+        #expect(StarAugmentation.varied.invalidReason == nil)
+        #expect(StarAugmentation(scaleJitter: 1).invalidReason != nil)
+        #expect(StarAugmentation(contrast: 1).invalidReason != nil)
+        #expect(StarAugmentation(noise: -0.1).invalidReason != nil)
+        #expect(StarAugmentation(gamma: .nan).invalidReason != nil)
+        #expect(!StarAugmentation.none.isActive && StarAugmentation.varied.isActive)
+    }
+
+    /// With the varied preset and targets computed per crop (none stored), the tiny model still learns the
+    /// discs: its loss falls and it finds the discs of unseen images.
+    @Test func tinyModelTrainsWithAugmentation() throws {
+        let configuration = StarConfiguration(depth: 2, baseFilters: 8, rays: 16, featuresAfterUNet: 0)
+        let train = (0..<8).map { discScene(width: 64, height: 64, seed: 100 + UInt64($0), count: 6) }
+        let examples = train.map { StarExample(image: $0.0, labels: $0.1, rays: 16, precomputeTargets: false) }
+        #expect(examples.allSatisfy { !$0.hasTargets })
+        var settings = StarTrainingSettings()
+        settings.steps = 800
+        settings.batchSize = 4
+        settings.patchSize = 48
+        settings.learningRate = 3e-3
+        settings.seed = 7
+        settings.augmentation = .varied
+        var trainer = StarTrainer(network: StarUNet(configuration, seed: 11), settings: settings, examples: examples)
+        var losses: [Float] = []
+        for _ in 0..<settings.steps { losses.append(trainer.step(examples)) }
+        #expect(losses.allSatisfy { $0.isFinite })
+        let first = losses.prefix(10).reduce(0, +) / 10, last = losses.suffix(10).reduce(0, +) / 10
+        #expect(last < 0.7 * first, "loss \(first) → \(last)")
+        var model = StarModel(network: trainer.network)
+        let validation = (0..<3).map { discScene(width: 48, height: 48, seed: 200 + UInt64($0), count: 4) }
+        let best = model.optimizeThresholds(validation)
+        let test = (0..<4).map { discScene(width: 48, height: 48, seed: 300 + UInt64($0), count: 4) }
+        var f1 = 0.0
+        for (image, truth) in test { f1 += try InstanceMatching.match(prediction: model.segment(image), truth: truth).f1 }
+        f1 /= Double(test.count)
+        #expect(f1 > 0.8, "test F1 \(f1) (validation F1 \(best.f1); loss \(first) → \(last))")
+    }
+}
