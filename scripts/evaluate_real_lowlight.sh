@@ -9,7 +9,7 @@
 # sn-score gives the geometric-mean foreground IoU and the mean F1 at IoU 0.5; sn-enhance --report writes the
 # trust report of each set to SET/trust.tsv (flagged planes are counted in the last column of the sn+otsu row).
 # Rows "all" give, per chain, the geometric mean of the per-image IoUs over every set and the mean F1.
-#   scripts/render_real_lowlight.sh && scripts/evaluate_real_lowlight.sh    (OUT=out, CHAINS, MODEL)
+#   scripts/render_real_lowlight.sh && scripts/evaluate_real_lowlight.sh    (OUT=out, CHAINS, MODEL, STAR_MODEL)
 # Prints a TSV (set, photons, scale, chain, iou, f1, n_true, n_pred, flagged) and writes it to
 # OUT/real-lowlight/summary.tsv.
 set -euo pipefail
@@ -19,6 +19,8 @@ root=${OUT:-out}/real-lowlight
 chains=${CHAINS:-otsu gauss2+otsu sn+otsu star sn+star}
 model=()
 [ -n "${MODEL:-}" ] && model=(--model "$MODEL")
+star_model=()
+[ -n "${STAR_MODEL:-}" ] && star_model=(--model "$STAR_MODEL")
 sets=$(cd "$root" && ls -d p*-s* | sort -t- -k2,2 -k1.2n)
 [ -n "$sets" ] || { echo "evaluate_real_lowlight: no sets in $root; run scripts/render_real_lowlight.sh first" >&2; exit 1; }
 
@@ -43,9 +45,9 @@ for set in $sets; do
                 if [ "$chain" = sn+otsu ]; then
                     ls "$dir/enhanced/"*.tif | "$bin/sn-segment" --method otsu --out "$dir/sn+otsu"
                 else
-                    ls "$dir/enhanced/"*.tif | "$bin/sn-segment" --method star --out "$dir/sn+star" 2> /dev/null
+                    ls "$dir/enhanced/"*.tif | "$bin/sn-segment" --method star "${star_model[@]}" --out "$dir/sn+star" 2> /dev/null
                 fi ;;
-            star) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star --out "$dir/star" 2> /dev/null ;;
+            star) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star "${star_model[@]}" --out "$dir/star" 2> /dev/null ;;
             *) echo "evaluate_real_lowlight: unknown chain $chain" >&2; exit 2 ;;
         esac | "$bin/sn-score" --truth "$dir/masks" > "$dir/$chain.tsv"
         flagged=NA

@@ -11,7 +11,8 @@
 # and scored against the masks (sn-score: geometric-mean foreground IoU and mean F1 at IoU 0.5).
 # Sets: synthetic low-saliency and high-saliency test images (sn-synth --seed 3, COUNT each, default 40)
 # and the 10 real Hoechst frames of ../shared/data/real/ (reference labels from a pipeline: agreement).
-#   scripts/evaluate_scale.sh            (SCALES="0.5 1 2 3", OUT=out/scale)
+#   scripts/evaluate_scale.sh            (SCALES="0.5 1 2 3", OUT=out/scale; STAR_MODEL=FILE: the star chains'
+#                                         model instead of the shipped one)
 # Prints a TSV (set, scale, chain, iou, f1, n_true, n_pred) and writes it to $OUT/summary.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ count=${COUNT:-40}
 scales=${SCALES:-0.5 1 2 3}
 chains=${CHAINS:-star sn+otsu otsu gauss2+otsu}
 mkdir -p "$out"
+star_model=()
+[ -n "${STAR_MODEL:-}" ] && star_model=(--model "$STAR_MODEL")
 
 # Base sets at 1x.
 for style in source target; do
@@ -59,11 +62,11 @@ for set in $sets; do
         fi
         for chain in $chains; do
             case "$chain" in
-                star) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star --out "$dir/star" 2> "$dir/star.log" ;;
+                star) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star "${star_model[@]}" --out "$dir/star" 2> "$dir/star.log" ;;
                 sn+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" --out "$dir/enhanced" 2> "$dir/enhance.log" \
                          | "$bin/sn-segment" --method otsu --out "$dir/sn+otsu" ;;
                 otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --out "$dir/otsu" ;;
-                star@native) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star --diameter 11.73 --out "$dir/star@native" 2> /dev/null ;;
+                star@native) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star "${star_model[@]}" --diameter 11.73 --out "$dir/star@native" 2> /dev/null ;;
                 sn@native+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" --diameter 11.73 --out "$dir/enhanced@native" 2> /dev/null \
                          | "$bin/sn-segment" --method otsu --out "$dir/sn@native+otsu" ;;
                 gauss2+otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --smooth 2 --out "$dir/gauss2+otsu" ;;

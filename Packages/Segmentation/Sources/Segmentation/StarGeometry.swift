@@ -160,10 +160,12 @@ public struct StarPolygon: Sendable, Equatable {
     }
 
     /// The vertices (y, x), ray order.
-    public var vertices: [(y: Double, x: Double)] {
-        zip(StarGeometry.directions(distances.count), distances).map { d, r in
-            (y: y + Double(r) * d.dy, x: x + Double(r) * d.dx)
-        }
+    public var vertices: [(y: Double, x: Double)] { vertices(directions: StarGeometry.directions(distances.count)) }
+
+    /// The vertices (y, x), ray order, for precomputed ray directions (`StarGeometry.directions(distances.count)`).
+    func vertices(directions: [(dy: Double, dx: Double)]) -> [(y: Double, x: Double)] {
+        precondition(directions.count == distances.count, "StarPolygon: \(directions.count) directions for \(distances.count) rays")
+        return zip(directions, distances).map { d, r in (y: y + Double(r) * d.dy, x: x + Double(r) * d.dx) }
     }
 
     /// Shoelace area of the polygon, px².
@@ -183,7 +185,13 @@ public struct StarPolygon: Sendable, Equatable {
     /// covers no pixel, and huge finite distances are clipped to the image (a polygon reaching far beyond
     /// it covers the image rows and columns its outline spans).
     public func pixels(width: Int, height: Int) -> [Int] {
-        let v = vertices
+        pixels(width: width, height: height, directions: StarGeometry.directions(distances.count))
+    }
+
+    /// ``pixels(width:height:)`` with the ray directions precomputed (`StarGeometry.directions(distances.count)`),
+    /// for callers that rasterize many polygons with the same number of rays.
+    public func pixels(width: Int, height: Int, directions: [(dy: Double, dx: Double)]) -> [Int] {
+        let v = vertices(directions: directions)
         guard v.count >= 3, v.allSatisfy({ $0.y.isFinite && $0.x.isFinite }) else { return [] }
         let minY = v.map(\.y).min()!, maxY = v.map(\.y).max()!
         let y0 = StarGeometry.clampedIndex(minY.rounded(.up), 0, height)
@@ -224,37 +232,78 @@ public enum StarPolygonSelection {
     /// counts of the rasterized polygons (``StarPolygon/pixels(width:height:)``), exact on the pixel grid
     /// and robust for non-convex outlines. Empty polygons (no pixel centre inside) are dropped. Returns
     /// the indices of the kept candidates in decreasing score (ties: lower index first).
-    public static func suppress(_ candidates: [StarPolygon], width: Int, height: Int, threshold: Double) -> [Int] {
+    ///
+    /// Cost: every candidate is rasterized once (in blocks of ``rasterBlock`` candidates, spread over
+    /// `threads` workers, ahead of the sequential greedy pass), and each of its pixels visits the kept polygons
+    /// covering that pixel (per-pixel lists) with dense overlap counters. The result does not depend on
+    /// `threads`; `Reference.suppress` is the brute-force twin.
+    public static func suppress(_ candidates: [StarPolygon], width: Int, height: Int, threshold: Double,
+                                threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [Int] {
         let order = candidates.indices.sorted { (candidates[$0].score, -$0) > (candidates[$1].score, -$1) }
+        var directionsByRays: [Int: [(dy: Double, dx: Double)]] = [:]
+        for c in candidates where directionsByRays[c.distances.count] == nil {
+            directionsByRays[c.distances.count] = StarGeometry.directions(c.distances.count)
+        }
+        func raster(_ i: Int) -> [Int] {
+            candidates[i].pixels(width: width, height: height, directions: directionsByRays[candidates[i].distances.count]!)
+        }
         // Per pixel, a linked list of the kept polygons covering it.
         var head = [Int32](repeating: -1, count: width * height)
         var entryOwner: [Int32] = [], entryNext: [Int32] = []
         var keptArea: [Int] = []
         var kept: [Int] = []
-        var overlap: [Int32: Int] = [:]
-        for i in order {
-            let pixels = candidates[i].pixels(width: width, height: height)
-            guard !pixels.isEmpty else { continue }
-            overlap.removeAll(keepingCapacity: true)
-            for p in pixels {
-                var e = head[p]
-                while e >= 0 { overlap[entryOwner[Int(e)], default: 0] += 1; e = entryNext[Int(e)] }
+        var overlapCount: [Int32] = []   // per kept polygon: pixels shared with the current candidate
+        var touched: [Int32] = []        // kept polygons with a nonzero count for the current candidate
+        let workers = max(1, threads)
+        var start = 0
+        while start < order.count {
+            let end = min(order.count, start + rasterBlock)
+            var rasters = [[Int]](repeating: [], count: end - start)
+            if workers == 1 || end - start < 2 * workers {
+                for j in rasters.indices { rasters[j] = raster(order[start + j]) }
+            } else {
+                rasters.withUnsafeMutableBufferPointer { out in
+                    let block = UnsafeSendable(out)
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        for j in stride(from: w, to: block.value.count, by: workers) { block.value[j] = raster(order[start + j]) }
+                    }
+                }
             }
-            var suppressed = false
-            for (owner, inter) in overlap where Double(inter) / Double(min(pixels.count, keptArea[Int(owner)])) > threshold {
-                suppressed = true
-                break
+            for (j, pixels) in rasters.enumerated() {
+                guard !pixels.isEmpty else { continue }
+                for p in pixels {
+                    var e = head[p]
+                    while e >= 0 {
+                        let owner = Int(entryOwner[Int(e)])
+                        if overlapCount[owner] == 0 { touched.append(Int32(owner)) }
+                        overlapCount[owner] += 1
+                        e = entryNext[Int(e)]
+                    }
+                }
+                var suppressed = false
+                for owner in touched {
+                    let o = Int(owner)
+                    if !suppressed && Double(overlapCount[o]) / Double(min(pixels.count, keptArea[o])) > threshold { suppressed = true }
+                    overlapCount[o] = 0
+                }
+                touched.removeAll(keepingCapacity: true)
+                guard !suppressed else { continue }
+                let id = Int32(kept.count)
+                kept.append(order[start + j])
+                keptArea.append(pixels.count)
+                overlapCount.append(0)
+                for p in pixels {
+                    entryOwner.append(id); entryNext.append(head[p]); head[p] = Int32(entryOwner.count - 1)
+                }
             }
-            guard !suppressed else { continue }
-            let id = Int32(kept.count)
-            kept.append(i)
-            keptArea.append(pixels.count)
-            for p in pixels {
-                entryOwner.append(id); entryNext.append(head[p]); head[p] = Int32(entryOwner.count - 1)
-            }
+            start = end
         }
         return kept
     }
+
+    /// Candidates rasterized ahead of the greedy pass of ``suppress(_:width:height:threshold:threads:)`` at a
+    /// time (bounds the memory of the pixel lists held at once).
+    public static let rasterBlock = 1024
 
     /// Paints `polygons` into a label image in order of **increasing score** (so where polygons overlap the
     /// more probable one wins), then numbers the objects that kept at least one pixel 1…K in order of
@@ -262,8 +311,11 @@ public enum StarPolygonSelection {
     public static func rasterize(_ polygons: [StarPolygon], width: Int, height: Int) -> LabelImage {
         var canvas = [Int32](repeating: -1, count: width * height)
         let ascending = polygons.indices.sorted { (polygons[$0].score, $0) < (polygons[$1].score, $1) }
+        var directionsByRays: [Int: [(dy: Double, dx: Double)]] = [:]
         for i in ascending {
-            for p in polygons[i].pixels(width: width, height: height) { canvas[p] = Int32(i) }
+            let rays = polygons[i].distances.count
+            if directionsByRays[rays] == nil { directionsByRays[rays] = StarGeometry.directions(rays) }
+            for p in polygons[i].pixels(width: width, height: height, directions: directionsByRays[rays]!) { canvas[p] = Int32(i) }
         }
         var present = [Bool](repeating: false, count: polygons.count)
         for c in canvas where c >= 0 { present[Int(c)] = true }
@@ -273,4 +325,11 @@ public enum StarPolygonSelection {
         for i in descending where present[i] { next += 1; newLabel[i] = next }
         return LabelImage(width: width, height: height, labels: canvas.map { $0 < 0 ? 0 : newLabel[Int($0)] })
     }
+}
+
+/// A value handed to concurrent workers that write disjoint elements of it (the caller guarantees that no two
+/// workers touch the same element).
+struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -158,7 +158,8 @@ public struct StarModel {
                 candidates.append(StarPolygon(y: (y + 0.5) * sy - 0.5, x: (x + 0.5) * sx - 0.5, distances: r, score: probability[i]))
             }
         }
-        let kept = StarPolygonSelection.suppress(candidates, width: ow, height: oh, threshold: thresholds.overlap)
+        let kept = StarPolygonSelection.suppress(candidates, width: ow, height: oh, threshold: thresholds.overlap,
+                                                 threads: Parallel.threadCount)
         return StarPolygonSelection.rasterize(kept.map { candidates[$0] }, width: ow, height: oh)
     }
 

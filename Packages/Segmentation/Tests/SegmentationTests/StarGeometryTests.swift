@@ -148,6 +148,24 @@ extension Double { var float: Float { Float(self) } }
         }
     }
 
+    /// More candidates than one raster block, rasterized by 1, 2 and 3 workers: the same kept list as the
+    /// brute-force twin (mixed ray counts, some empty polygons).
+    @Test func blocksAndWorkersAgreeWithBruteForce() {
+        var rng = TestRandom(state: 5)
+        let (bw, bh) = (90, 70)
+        let candidates = (0..<(StarPolygonSelection.rasterBlock * 2 + 300)).map { i in
+            StarPolygon(y: rng.uniform() * Double(bh), x: rng.uniform() * Double(bw),
+                        distances: (0..<(i % 3 == 0 ? 8 : 16)).map { _ in Float(i % 50 == 0 ? 0.2 : 1 + rng.uniform() * 6) },
+                        score: Float(rng.uniform()))
+        }
+        let expected = Reference.suppress(candidates, width: bw, height: bh, threshold: 0.4)
+        #expect(expected.count > 20)
+        for threads in [1, 2, 3] {
+            #expect(StarPolygonSelection.suppress(candidates, width: bw, height: bh, threshold: 0.4, threads: threads) == expected,
+                    "threads \(threads)")
+        }
+    }
+
     @Test func rasterizationPaintsTheMoreProbableOnTop() {
         let a = square(10, 10, 2.5, score: 0.9), b = square(10, 12, 2.5, score: 0.8)
         let labels = StarPolygonSelection.rasterize([b, a], width: w, height: h)
