@@ -240,10 +240,7 @@ public enum StarPolygonSelection {
     public static func suppress(_ candidates: [StarPolygon], width: Int, height: Int, threshold: Double,
                                 threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [Int] {
         let order = candidates.indices.sorted { (candidates[$0].score, -$0) > (candidates[$1].score, -$1) }
-        var directionsByRays: [Int: [(dy: Double, dx: Double)]] = [:]
-        for c in candidates where directionsByRays[c.distances.count] == nil {
-            directionsByRays[c.distances.count] = StarGeometry.directions(c.distances.count)
-        }
+        let directionsByRays = directionTable(candidates)
         func raster(_ i: Int) -> [Int] {
             candidates[i].pixels(width: width, height: height, directions: directionsByRays[candidates[i].distances.count]!)
         }
@@ -301,6 +298,13 @@ public enum StarPolygonSelection {
         return kept
     }
 
+    /// The ray directions (``StarGeometry/directions(_:)``) of every ray count among `polygons`, computed once each.
+    static func directionTable(_ polygons: [StarPolygon]) -> [Int: [(dy: Double, dx: Double)]] {
+        var table: [Int: [(dy: Double, dx: Double)]] = [:]
+        for p in polygons where table[p.distances.count] == nil { table[p.distances.count] = StarGeometry.directions(p.distances.count) }
+        return table
+    }
+
     /// Candidates rasterized ahead of the greedy pass of ``suppress(_:width:height:threshold:threads:)`` at a
     /// time (bounds the memory of the pixel lists held at once).
     public static let rasterBlock = 1024
@@ -311,11 +315,10 @@ public enum StarPolygonSelection {
     public static func rasterize(_ polygons: [StarPolygon], width: Int, height: Int) -> LabelImage {
         var canvas = [Int32](repeating: -1, count: width * height)
         let ascending = polygons.indices.sorted { (polygons[$0].score, $0) < (polygons[$1].score, $1) }
-        var directionsByRays: [Int: [(dy: Double, dx: Double)]] = [:]
+        let directionsByRays = directionTable(polygons)
         for i in ascending {
-            let rays = polygons[i].distances.count
-            if directionsByRays[rays] == nil { directionsByRays[rays] = StarGeometry.directions(rays) }
-            for p in polygons[i].pixels(width: width, height: height, directions: directionsByRays[rays]!) { canvas[p] = Int32(i) }
+            let directions = directionsByRays[polygons[i].distances.count]!
+            for p in polygons[i].pixels(width: width, height: height, directions: directions) { canvas[p] = Int32(i) }
         }
         var present = [Bool](repeating: false, count: polygons.count)
         for c in canvas where c >= 0 { present[Int(c)] = true }

@@ -29,8 +29,8 @@ public struct StarExample {
         height = image.height
         input = starNormalized(image, low: lowPercentile, high: highPercentile)
         self.labels = labels.labels
-        probability = precomputeTargets ? StarGeometry.probabilityTarget(labels) : []
-        distances = precomputeTargets ? StarGeometry.distances(labels, rays: rays) : []
+        (probability, distances) = precomputeTargets
+            ? StarTrainer.targets(labels.labels, width: width, height: height, rays: rays) : ([], [])
     }
 
     /// Whether the whole-image targets are stored.
