@@ -17,6 +17,7 @@ let metrics = Target.Dependency.product(name: "Metrics", package: "Metrics")
 let cycleGAN = Target.Dependency.product(name: "CycleGAN", package: "CycleGAN")
 let saliencyTraining = Target.Dependency.product(name: "SaliencyTraining", package: "CycleGAN")
 let nuclearScale = Target.Dependency.product(name: "NuclearScale", package: "NuclearScale")
+let report = Target.Dependency.product(name: "Report", package: "Report")
 
 let package = Package(
     name: "SaliencyNet",
@@ -33,6 +34,7 @@ let package = Package(
         .executable(name: "sn-diameter", targets: ["sn-diameter"]),
         .executable(name: "sn-model", targets: ["sn-model"]),
         .executable(name: "sn-fuzz", targets: ["sn-fuzz"]),
+        .executable(name: "sn-report", targets: ["sn-report"]),
     ],
     dependencies: [
         .package(path: "Packages/ImageCore"),
@@ -46,6 +48,7 @@ let package = Package(
         .package(path: "Packages/Metrics"),
         .package(path: "Packages/CycleGAN"),
         .package(path: "Packages/NuclearScale"),
+        .package(path: "Packages/Report"),
     ],
     targets: [
         // Tools: each parses arguments and calls library functions.
@@ -70,6 +73,7 @@ let package = Package(
         .executableTarget(
             name: "sn-fuzz", dependencies: [io, segmentation, starSegmentation, nn, tensor, toolSupport], path: "Tools/sn-fuzz"),
         .executableTarget(name: "sn-diameter", dependencies: [nuclearScale, io, toolSupport], path: "Tools/sn-diameter"),
+        .executableTarget(name: "sn-report", dependencies: [report, io, toolSupport], path: "Tools/sn-report"),
 
         // A suite per package: the package's own tests, in Packages/X/Tests/ (the package's manifest declares the
         // same target, so `swift test --package-path Packages/X` runs it on its own).
@@ -98,8 +102,9 @@ let package = Package(
             path: "Packages/CycleGAN/Tests/CycleGANTests"),
 
         .testTarget(name: "NuclearScaleTests", dependencies: [nuclearScale], path: "Packages/NuclearScale/Tests/NuclearScaleTests"),
+        .testTarget(name: "ReportTests", dependencies: [report, imageCore], path: "Packages/Report/Tests/ReportTests"),
 
         // End-to-end tests run the built tools.
-        .testTarget(name: "EndToEndTests", dependencies: [io, cycleGAN, nn, tensor], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: [io, cycleGAN, nn, tensor, report], path: "Tests/EndToEndTests"),
     ]
 )
