@@ -161,7 +161,7 @@ public enum Charts {
         let all = stats.compactMap { $0 }.flatMap { [$0.minimum, $0.maximum] }
         let ticks = ReportStatistics.niceTicks(low: all.min() ?? 0, high: all.max() ?? 1, count: 6)
         let lo = ticks.first!, hi = ticks.last!
-        let slot = 110.0, left = 58.0, top = 14.0, plotH = 200.0, bottom = 44.0
+        let slot = 140.0, left = 58.0, top = 14.0, plotH = 200.0, bottom = 44.0
         let width = left + slot * Double(max(groups.count, 1)) + 10, height = top + plotH + bottom
         func y(_ v: Double) -> Double { top + plotH * (1 - (v - lo) / (hi - lo)) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"boxplot\" width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
@@ -176,7 +176,7 @@ public enum Charts {
         s += "<text x=\"14\" y=\"\(n(ay))\" transform=\"rotate(-90 14 \(n(ay)))\" text-anchor=\"middle\">\(Markup.escape(axisLabel))</text>\n"
         for (g, group) in groups.enumerated() {
             let cx = left + slot * (Double(g) + 0.5), half = 24.0
-            s += "<text x=\"\(n(cx))\" y=\"\(n(top + plotH + 16))\" text-anchor=\"middle\"><title>\(Markup.escape(group.label))</title>\(Markup.escape(Format.truncated(group.label, 18)))</text>\n"
+            s += "<text x=\"\(n(cx))\" y=\"\(n(top + plotH + 16))\" text-anchor=\"middle\"><title>\(Markup.escape(group.label))</title>\(Markup.escape(Format.truncated(group.label, 24)))</text>\n"
             guard let b = stats[g] else {
                 s += "<text x=\"\(n(cx))\" y=\"\(n(top + plotH / 2))\" text-anchor=\"middle\" fill=\"#777\">no data</text>\n"
                 s += "<text x=\"\(n(cx))\" y=\"\(n(top + plotH + 30))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">n = 0</text>\n"

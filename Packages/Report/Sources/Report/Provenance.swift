@@ -27,12 +27,16 @@ public struct BenchmarkRecord: Equatable, Sendable {
 }
 
 /// The shell commands a job ran, from its log: the lines that bash's `set -x` trace starts with `+ `
-/// (one level of nesting; `++ ` lines of command substitutions are left out), without the `+ `.
+/// (one level of nesting; `++ ` lines of command substitutions are left out), without the `+ `. The shell's own
+/// option settings (`set -x`, `set -euo pipefail`, `set +x`: the command `set` alone or followed by a space) are
+/// not the job's commands and are left out too.
 public enum JobLog {
     /// The commands of `log`, in order.
     public static func commands(_ log: String) -> [String] {
         log.split(whereSeparator: \.isNewline).compactMap { line in
-            line.hasPrefix("+ ") ? String(line.dropFirst(2)) : nil
+            guard line.hasPrefix("+ ") else { return nil }
+            let command = String(line.dropFirst(2))
+            return command == "set" || command.hasPrefix("set ") ? nil : command
         }
     }
 }

@@ -358,10 +358,10 @@ public struct ReportPage {
         } else {
             h += "<table class=\"jobs\">\n<thead><tr><th>rule</th><th>jobs</th><th>total s</th><th>median s</th><th>max RSS (MB)</th><th>commands</th><th>first command</th></tr></thead>\n<tbody>\n"
             for r in content.rules {
-                h += "<tr><th>\(e(r.rule))</th><td>\(r.jobs)</td><td>\(Format.fixed(r.totalSeconds, 1))</td><td>\(Format.fixed(r.medianSeconds, 2))</td><td>\(Format.fixed(r.maxRSS, 1))</td><td>\(r.commandCount)</td><td><code>\(e(r.firstCommand ?? "–"))</code></td></tr>\n"
+                h += "<tr><th>\(e(r.rule))</th><td>\(r.jobs)</td><td>\(Format.fixed(r.totalSeconds, 1))</td><td>\(Format.fixed(r.medianSeconds, 2))</td><td>\(Format.fixed(r.maxRSS, 1))</td><td>\(r.commandCount)</td><td><code title=\"\(e(r.firstCommand ?? ""))\">\(e(Format.truncated(r.firstCommand ?? "–", 240)))</code></td></tr>\n"
             }
             h += "</tbody>\n</table>\n"
-            h += "<p class=\"caption\">Per rule: jobs = benchmark files; time and peak memory from Snakemake's benchmarks (<code>s</code>, <code>max_rss</code>); commands = the <code>+ </code> lines (bash <code>set -x</code>) of the rule's logs, the first shown.</p>\n"
+            h += "<p class=\"caption\">Per rule: jobs = benchmark files; time and peak memory from Snakemake's benchmarks (<code>s</code>, <code>max_rss</code>); commands = the <code>+ </code> lines (bash <code>set -x</code>; <code>set</code> itself left out) of the rule's logs, the first shown (cut at 240 characters; hover for all of it).</p>\n"
         }
         h += "</section>\n"
         return h
@@ -396,7 +396,7 @@ public struct ReportPage {
     figure { margin: 0.6em 1.2em 1em 0; }
     .row { display: flex; flex-wrap: wrap; }
     .scroll { overflow-x: auto; }
-    table.strip td, table.strip th { border: none; padding: 0.2em; }
+    table.strip td, table.strip th { border: none; padding: 0.2em; background: none; }
     table.strip figure { margin: 0; }
     table.strip figcaption { text-align: center; font-size: 0.78em; }
     table.strip img { image-rendering: pixelated; display: block; background: #000; }

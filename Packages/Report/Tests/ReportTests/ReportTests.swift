@@ -285,13 +285,13 @@ func xmlProblem(_ text: String) -> String? {
     }
 
     @Test func logsAndRules() {
-        let log = "+ sn-segment --method otsu --out x a.tif\nsn-segment: note\n++ date\n+ sn-score --truth m\n"
-        #expect(JobLog.commands(log) == ["sn-segment --method otsu --out x a.tif", "sn-score --truth m"])
+        let log = "+ set -euo pipefail\n+ sn-segment --method otsu --out x a.tif\nsn-segment: note\n++ date\n+ sn-score --truth m\n+ settle\n+ set +x\n"
+        #expect(JobLog.commands(log) == ["sn-segment --method otsu --out x a.tif", "sn-score --truth m", "settle"])
         let r = RuleSummary(rule: "segment", benchmarks: [[BenchmarkRecord(seconds: 2, maxRSS: 10)], [BenchmarkRecord(seconds: 4, maxRSS: nil)],
                                                           [BenchmarkRecord(seconds: nil, maxRSS: 30)]],
                             logs: ["no commands\n", log, "+ other\n"])
         #expect(r.jobs == 3 && r.logs == 3 && r.totalSeconds == 6 && r.medianSeconds == 3 && r.maxRSS == 30)
-        #expect(r.firstCommand == "sn-segment --method otsu --out x a.tif" && r.commandCount == 3)
+        #expect(r.firstCommand == "sn-segment --method otsu --out x a.tif" && r.commandCount == 4)
         let empty = RuleSummary(rule: "x", benchmarks: [], logs: [])
         #expect(empty.totalSeconds == nil && empty.medianSeconds == nil && empty.maxRSS == nil && empty.firstCommand == nil)
     }
