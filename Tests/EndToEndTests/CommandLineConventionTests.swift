@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Every tool this suite knows must follow the shared conventions; add new tools here.
-let allTools = ["sn-bench", "sn-convert", "sn-synth", "sn-camera", "sn-segment", "sn-score", "sn-train-star", "sn-train", "sn-enhance", "sn-fuzz"]
+let allTools = ["sn-bench", "sn-convert", "sn-synth", "sn-camera", "sn-segment", "sn-score", "sn-train-star", "sn-train", "sn-enhance", "sn-fuzz", "sn-report"]
 
 @Suite struct CommandLineConventionTests {
     @Test(arguments: allTools)

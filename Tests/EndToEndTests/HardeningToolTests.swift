@@ -89,7 +89,7 @@ import Testing
     }
 
     /// Tools that read pixel data document what NaN, ±∞ and extreme values do.
-    @Test(arguments: ["sn-convert", "sn-segment", "sn-score", "sn-train-star", "sn-train", "sn-enhance", "sn-diameter"])
+    @Test(arguments: ["sn-convert", "sn-segment", "sn-score", "sn-train-star", "sn-train", "sn-enhance", "sn-diameter", "sn-report"])
     func helpDocumentsExtremeValues(tool: String) throws {
         let r = try ToolRunner.run(tool, ["--help"])
         #expect(r.status == 0)
