@@ -171,6 +171,31 @@ import Testing
         #expect(mismatch.stderr.contains("is 96 x 96 px x 6 slices but truth \(flat)/target_0000.tif is 96 x 96 px"), "\(mismatch.stderr)")
     }
 
+    /// --counts: the truth against itself erases and invents nothing; another image's mask in its place
+    /// erases and invents, and the summary pools the images (totals, fractions of all true nuclei).
+    @Test func countsOfErasedAndInventedNuclei() throws {
+        let dir = try ToolRunner.temporaryFolder("score-counts")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let syn = dir.appendingPathComponent("syn").path, pred = dir.appendingPathComponent("pred").path
+        let synth = try ToolRunner.run("sn-synth", ["--style", "target", "--count", "2", "--size", "128", "--seed", "6", "--out", syn])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        try FileManager.default.createDirectory(atPath: pred, withIntermediateDirectories: true)
+        try writeLabels(try readLabels(syn + "/masks/target_0000.tif"), to: pred + "/target_0000.tif")
+        try writeLabels(try readLabels(syn + "/masks/target_0000.tif"), to: pred + "/target_0001.tif")
+        let r = try ToolRunner.run("sn-score", ["--truth", syn + "/masks", "--counts", pred + "/target_0000.tif", pred + "/target_0001.tif"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let t = Table(r.stdout)
+        #expect(t.header.suffix(4) == ["missed", "invented", "missed_fraction", "invented_fraction"], "\(r.stdout)")
+        #expect(t.value("target_0000.tif", "missed") == 0 && t.value("target_0000.tif", "invented") == 0)
+        let (missed, invented) = (t.value("target_0001.tif", "missed") ?? 0, t.value("target_0001.tif", "invented") ?? 0)
+        let nTrue = t.value("target_0001.tif", "n_true") ?? 0
+        #expect(missed > 0 && invented > 0 && nTrue > missed, "\(r.stdout)")
+        #expect(abs((t.value("target_0001.tif", "missed_fraction") ?? 0) - missed / nTrue) < 1e-5)
+        #expect(t.value("summary", "missed") == missed && t.value("summary", "invented") == invented)
+        let allTrue = t.value("summary", "n_true") ?? 0
+        #expect(abs((t.value("summary", "invented_fraction") ?? 0) - invented / allTrue) < 1e-5, "\(r.stdout)")
+    }
+
     @Test func moreThan65535ObjectsAreWrittenAsUInt32() throws {
         let dir = try ToolRunner.temporaryFolder("segment-uint32")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -168,11 +168,7 @@ for key in expected where seenKeys.insert(key).inserted {
 
 /// The file in folder `relative` that pairs with image `name`: the same name, else the same stem with .tif/.tiff/.png.
 func partner(_ name: String, in relative: String) -> String? {
-    for candidate in [name] + ["tif", "tiff", "png"].map({ PathName.stem(name) + "." + $0 }) {
-        let p = PathName.join(relative, candidate)
-        if exists(p) { return p }
-    }
-    return nil
+    PathName.partner(of: name, in: relative, exists: exists)
 }
 
 enum Picture { case intensity, labels }

@@ -39,6 +39,10 @@ var spec = CommandSpec(
     other in Z, one ending where the next begins), and z_merges_kept_apart, those joining two nuclei that
     each own a predicted part of their own in every slice they share (kept apart wherever both appear, and
     joined by the linking across Z alone).
+    With --counts (SaliencyNet's erased/invented check, docs/enhancement.md): missed, the true nuclei less
+    than half covered by the prediction's foreground (erased), and invented, the predicted objects with no
+    pixel on a true nucleus, with missed_fraction and invented_fraction (of n_true; the summary pools all
+    images: totals over total n_true; invented_fraction is inf when n_true is 0 and something was predicted).
     Summary row: iou = geometric mean of the per-image IoUs (an IoU of 0 counts as 1e-6), f1 = mean F1,
     snr = median SNR; counts are totals; the other ratios are means over the images. With --json, the
     same as one JSON object instead.
@@ -59,6 +63,7 @@ let imagesKey = spec.optionalOption("images", as: String.self, help: "Folder of 
 let thresholdKey = spec.option("threshold", default: 0.5, help: "IoU threshold of a match, in (0, 1].")
 let jsonKey = spec.flag("json", help: "Print JSON instead of TSV.")
 let zMergesKey = spec.flag("z-merges", help: "Add z_merges: predicted 3-D objects whose slices lie each mostly in one true nucleus, but not all in the same one.")
+let countsKey = spec.flag("counts", help: "Add missed, invented, missed_fraction, invented_fraction: true nuclei less than half covered by the prediction's foreground (erased), predicted objects touching no true nucleus (invented), as counts and as fractions of n_true.")
 let diametersKey = spec.flag("diameters", help: "Add nucleus diameter columns: truth_diameter_px, pred_diameter_px (medians of the objects' equivalent diameters) and, with --images, estimated_diameter_px (sn-diameter's estimate).")
 
 let args = spec.parseOrExit()
@@ -78,11 +83,7 @@ for (name, dir) in [("truth", truthDir), ("images", args[imagesKey])] {
 
 /// The file in `dir` that pairs with `input`: same file name, else same stem with .tif/.tiff/.png.
 func partner(of input: String, in dir: String, role: String) throws -> String {
-    let candidates = [PathName.fileName(input)] + ["tif", "tiff", "png"].map { PathName.stem(input) + "." + $0 }
-    for name in candidates {
-        let path = PathName.join(dir, name)
-        if FileManager.default.fileExists(atPath: path) { return path }
-    }
+    if let path = PathName.partner(of: input, in: dir) { return path }
     throw ToolError("\(input): no \(role) \(PathName.join(dir, PathName.fileName(input))) (nor \(PathName.stem(input)).tif/.tiff/.png)")
 }
 
@@ -115,6 +116,7 @@ struct Row: Codable {
     var snr: Double?
     var truth_diameter_px: Double?, pred_diameter_px: Double?, estimated_diameter_px: Double?
     var z_merges: Int?, z_merges_side: Int?, z_merges_kept_apart: Int?
+    var missed: Int?, invented: Int?, missed_fraction: Double?, invented_fraction: Double?
 }
 
 func score(_ input: String) throws -> Row {
@@ -129,6 +131,7 @@ func score(_ input: String) throws -> Row {
     let truthVoxels = truth.flatMap(\.labels)
     let zMerges = try args[zMergesKey]
         ? StackMerges.find(prediction: prediction.flatMap(\.labels), truth: truthVoxels, sliceSize: truth[0].labels.count) : nil
+    let counts = try args[countsKey] ? NucleusCounts.of(prediction: prediction.flatMap(\.labels), truth: truthVoxels) : nil
     var snr: Double? = nil
     var estimated: Double? = nil
     if let imagesDir = args[imagesKey] {
@@ -154,7 +157,9 @@ func score(_ input: String) throws -> Row {
                truth_diameter_px: diameters ? MaskDiameter.median(truth.map(\.labels)) : nil,
                pred_diameter_px: diameters ? MaskDiameter.median(prediction.map(\.labels)) : nil, estimated_diameter_px: estimated,
                z_merges: zMerges?.count, z_merges_side: zMerges?.filter(\.ownersShareASlice).count,
-               z_merges_kept_apart: zMerges?.filter(\.ownersKeptApartInEverySharedSlice).count)
+               z_merges_kept_apart: zMerges?.filter(\.ownersKeptApartInEverySharedSlice).count,
+               missed: counts?.missed, invented: counts?.invented, missed_fraction: counts?.missedFraction,
+               invented_fraction: counts?.inventedFraction)
 }
 
 var rows: [Row] = []
@@ -176,7 +181,13 @@ struct Summary: Codable {
     var mean_matched_iou: Double?, mean_panoptic_quality: Double?
     var median_truth_diameter_px: Double?, median_pred_diameter_px: Double?, median_estimated_diameter_px: Double?
     var z_merges: Int?, z_merges_side: Int?, z_merges_kept_apart: Int?
+    var missed: Int?, invented: Int?, missed_fraction: Double?, invented_fraction: Double?
 }
+/// The images' nucleus counts pooled (`--counts`): fractions of all true nuclei.
+let pooledCounts: NucleusCounts? = args[countsKey]
+    ? rows.reduce(NucleusCounts(truthNuclei: 0, predictedObjects: 0, missed: 0, invented: 0)) {
+        $0 + NucleusCounts(truthNuclei: $1.n_true, predictedObjects: $1.n_pred, missed: $1.missed ?? 0, invented: $1.invented ?? 0)
+    } : nil
 let summary = Summary(
     images: rows.count,
     geometric_mean_iou: Scores.geometricMean(rows.map(\.iou)),
@@ -192,7 +203,9 @@ let summary = Summary(
     median_estimated_diameter_px: Scores.median(rows.compactMap(\.estimated_diameter_px)),
     z_merges: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges ?? 0) } : nil,
     z_merges_side: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges_side ?? 0) } : nil,
-    z_merges_kept_apart: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges_kept_apart ?? 0) } : nil)
+    z_merges_kept_apart: args[zMergesKey] ? rows.reduce(0) { $0 + ($1.z_merges_kept_apart ?? 0) } : nil,
+    missed: pooledCounts?.missed, invented: pooledCounts?.invented, missed_fraction: pooledCounts?.missedFraction,
+    invented_fraction: pooledCounts?.inventedFraction)
 
 struct Report: Codable {
     var threshold: Double
@@ -221,6 +234,8 @@ if args[jsonKey] {
     if withDiameters { header += ["truth_diameter_px", "pred_diameter_px"] + (withSNR ? ["estimated_diameter_px"] : []) }
     let withMerges = args[zMergesKey]
     if withMerges { header += ["z_merges", "z_merges_side", "z_merges_kept_apart"] }
+    let withCounts = args[countsKey]
+    if withCounts { header += ["missed", "invented", "missed_fraction", "invented_fraction"] }
     var text = header.joined(separator: "\t") + "\n"
     for r in rows {
         var cells = [r.name, f(r.iou), "\(r.n_true)", "\(r.n_pred)", "\(r.tp)", "\(r.fp)", "\(r.fn)", f(r.precision),
@@ -228,6 +243,7 @@ if args[jsonKey] {
         if withSNR { cells.append(f(r.snr)) }
         if withDiameters { cells += [f(r.truth_diameter_px), f(r.pred_diameter_px)] + (withSNR ? [f(r.estimated_diameter_px)] : []) }
         if withMerges { cells += [r.z_merges, r.z_merges_side, r.z_merges_kept_apart].map { $0.map(String.init) ?? "NA" } }
+        if withCounts { cells += [r.missed, r.invented].map { $0.map(String.init) ?? "NA" } + [f(r.missed_fraction), f(r.invented_fraction)] }
         text += cells.joined(separator: "\t") + "\n"
     }
     var cells = ["summary", f(summary.geometric_mean_iou), "\(summary.n_true)", "\(summary.n_pred)", "\(summary.tp)",
@@ -239,6 +255,10 @@ if args[jsonKey] {
             + (withSNR ? [f(summary.median_estimated_diameter_px)] : [])
     }
     if withMerges { cells += [summary.z_merges, summary.z_merges_side, summary.z_merges_kept_apart].map { $0.map(String.init) ?? "NA" } }
+    if withCounts {
+        cells += [summary.missed, summary.invented].map { $0.map(String.init) ?? "NA" }
+            + [f(summary.missed_fraction), f(summary.invented_fraction)]
+    }
     text += cells.joined(separator: "\t") + "\n"
     writeStdout(text)
 }

@@ -140,23 +140,11 @@ public enum Validation {
     }
 
     /// Truth nuclei (instances) of which less than half the pixels are foreground in `enhanced` (missed),
-    /// and components of `enhanced` with no truth pixel (invented).
+    /// and components of `enhanced` with no truth pixel (invented): Metrics' ``NucleusCounts``.
     public static func erasedAndInvented(enhanced: LabelImage, truth: LabelImage) -> (truthNuclei: Int, missed: Int, invented: Int) {
-        let truthMax = Int(truth.maximumLabel), enhancedMax = Int(enhanced.maximumLabel)
-        var area = [Int](repeating: 0, count: truthMax + 1), covered = area
-        var touches = [Bool](repeating: false, count: enhancedMax + 1)
-        for i in 0..<truth.labels.count {
-            let t = Int(truth.labels[i]), e = Int(enhanced.labels[i])
-            area[t] += 1
-            if e > 0 { covered[t] += 1; if t > 0 { touches[e] = true } }
-        }
-        var nuclei = 0, missed = 0
-        for t in 1..<(truthMax + 1) where area[t] > 0 {
-            nuclei += 1
-            if 2 * covered[t] < area[t] { missed += 1 }
-        }
-        let invented = (1..<(enhancedMax + 1)).filter { !touches[$0] }.count
-        return (nuclei, missed, invented)
+        // One size by construction (the validation image and its mask); a mismatch counts nothing.
+        guard let c = try? NucleusCounts.of(prediction: enhanced.labels, truth: truth.labels) else { return (0, 0, 0) }
+        return (c.truthNuclei, c.missed, c.invented)
     }
 
     /// G on one normalized plane as a whole: reflection-padded at the bottom and right to multiples of 4,

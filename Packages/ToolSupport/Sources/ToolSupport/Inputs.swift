@@ -104,6 +104,15 @@ public enum PathName {
         if directory.isEmpty { return name }
         return directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
+
+    /// The file in `directory` that pairs with `path` (a prediction with its truth, an enhanced image with
+    /// its raw one): `directory/NAME` where NAME is `path`'s file name, or failing that `STEM.tif`, `.tiff`
+    /// or `.png`, the first for which `exists` holds; nil when none does. The rule of sn-score and sn-report.
+    public static func partner(of path: String, in directory: String,
+                               exists: (String) -> Bool = { access($0, F_OK) == 0 }) -> String? {
+        let candidates = [fileName(path)] + ["tif", "tiff", "png"].map { stem(path) + "." + $0 }
+        return candidates.map { join(directory, $0) }.first(where: exists)
+    }
 }
 
 extension CommandSpec {

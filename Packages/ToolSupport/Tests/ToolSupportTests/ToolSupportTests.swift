@@ -150,6 +150,17 @@ struct Fixture {
         #expect(PathName.join("out", "a.tif") == "out/a.tif")
         #expect(PathName.join("out/", "a.tif") == "out/a.tif")
     }
+
+    /// The pairing rule: the same name first, then the stem with .tif, .tiff, .png in that order.
+    @Test func partnerFiles() {
+        let files: Set<String> = ["truth/a.png", "truth/a.tiff", "truth/b.png", "truth/c.ome.tif"]
+        let exists = { files.contains($0) }
+        #expect(PathName.partner(of: "pred/a.png", in: "truth", exists: exists) == "truth/a.png")
+        #expect(PathName.partner(of: "pred/a.tif", in: "truth", exists: exists) == "truth/a.tiff")
+        #expect(PathName.partner(of: "x/b.tif", in: "truth/", exists: exists) == "truth/b.png")
+        #expect(PathName.partner(of: "c.ome.tif", in: "truth", exists: exists) == "truth/c.ome.tif")
+        #expect(PathName.partner(of: "d.tif", in: "truth", exists: exists) == nil)
+    }
 }
 
 @Suite struct OutputDirectoryTests {
