@@ -34,23 +34,41 @@ import Testing
             let t = try #require(figure["threads_2"] as? [String: Any], "\(key) lacks threads_2")
             let seconds = try #require(t["median_s"] as? Double), gflops = try #require(t["gflops"] as? Double)
             #expect(seconds > 0 && gflops > 0 && gflops.isFinite, "\(key): \(seconds) s, \(gflops) GFLOP/s")
-            #expect(t["speedup_vs_pytorch"] == nil, "\(key): a reduced-size run must not claim a speed-up")
+            #expect(t["speedup_vs_peer"] == nil, "\(key): no --peer, no speed-up")
             #expect((figure["peak_rss_mb"] as? Double).map { $0 > 0 } == true, "\(key) lacks peak_rss_mb")
-            #expect(figure.keys.contains("pytorch_s"))
+            #expect(!figure.keys.contains("peer_s") && !figure.keys.contains { $0.contains("pytorch") },
+                    "\(key): no figure typed in from another run may appear")
         }
     }
 
-    @Test func networkFigureReportsPyTorchAnchorAndSpeedUp() throws {
-        let r = try ToolRunner.run("sn-bench", ["--threads", "2", "--model-repeats", "1", "--only", "generator_ngf32_256", "--json"])
+    /// --peer: the figures it holds get the peer's time, memory and the speed-up peer/ours; others none.
+    @Test func peerFiguresGiveSpeedUps() throws {
+        let dir = try ToolRunner.temporaryFolder("bench-peer")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let peer = dir.appendingPathComponent("peer.tsv").path
+        try "key\tseconds\tpeak_rss_mb\ngenerator_ngf32_256\t0.5\t321\ncyclegan_iteration_128\t2.5\t1000\n"
+            .write(toFile: peer, atomically: true, encoding: .utf8)
+        let r = try ToolRunner.run("sn-bench", ["--threads", "2", "--model-repeats", "1", "--only", "generator_ngf32_256",
+                                                "--json", "--peer", peer])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let figure = try #require(object["generator_ngf32_256"] as? [String: Any])
         #expect(figure["size"] as? Int == 256)
-        #expect(figure["pytorch_s"] as? Double == 0.21)
+        #expect(figure["peer_s"] as? Double == 0.5 && figure["peer_peak_rss_mb"] as? Double == 321)
         let t = try #require(figure["threads_2"] as? [String: Any])
-        let seconds = try #require(t["median_s"] as? Double), speedUp = try #require(t["speedup_vs_pytorch"] as? Double)
-        #expect(abs(speedUp - 0.21 / seconds) < 1e-9 * speedUp)
+        let seconds = try #require(t["median_s"] as? Double), speedUp = try #require(t["speedup_vs_peer"] as? Double)
+        #expect(abs(speedUp - 0.5 / seconds) < 1e-9 * speedUp)
         #expect(object["sgemm_1024"] == nil)
+        // The table shows the peer's columns.
+        let table = try ToolRunner.run("sn-bench", ["--threads", "2", "--model-repeats", "1", "--only", "generator_ngf32_256", "--peer", peer])
+        #expect(table.status == 0 && table.stdout.contains("peer s") && table.stdout.contains("speed-up = peer s / ours"), "\(table.stdout)")
+        // A malformed or missing file is a usage error naming it.
+        let bad = dir.appendingPathComponent("bad.tsv").path
+        try "key\tseconds\ngenerator_ngf32_256\tfast\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        for (path, reason) in [(bad, "line 2: seconds 'fast' is not a positive number"), (dir.appendingPathComponent("none.tsv").path, "cannot be read")] {
+            let e = try ToolRunner.run("sn-bench", ["--only", "generator_ngf32_256", "--peer", path])
+            #expect(e.status == 2 && e.stderr.contains("--peer \(path): \(reason)"), "\(e.stderr)")
+        }
     }
 
     @Test func tableNamesEveryFigure() throws {

@@ -52,6 +52,8 @@ struct BenchConfiguration {
     var figures: [String]
     /// Timed repeats per whole-network figure (1 under --quick).
     var modelRepeats: Int = 3
+    /// The peer's figures by key (`--peer`), measured in the same run; empty: no comparison is printed.
+    var peer: [String: PeerFigure] = [:]
 }
 
 /// One timing: the median wall time of the repeats and the throughput it implies.
@@ -282,25 +284,30 @@ extension BenchReport {
         lines.append("ratio = conv GFLOP/s / sgemm GFLOP/s at the same GEMM shape (goal >= 0.70)")
         if !models.isEmpty {
             lines.append("")
-            let header = [pad("network figure", 34), pad("size", 9, right: true), pad("threads", 7, right: true),
-                          pad("median s", 9, right: true), pad("GFLOP/s", 8, right: true), pad("peak MB", 8, right: true),
-                          pad("PyTorch s", 9, right: true), pad("speed-up", 8, right: true)]
+            let withPeer = models.contains { $0.peer != nil }
+            var header = [pad("network figure", 34), pad("size", 9, right: true), pad("threads", 7, right: true),
+                          pad("median s", 9, right: true), pad("GFLOP/s", 8, right: true), pad("peak MB", 8, right: true)]
+            if withPeer { header += [pad("peer s", 9, right: true), pad("peer MB", 8, right: true), pad("speed-up", 8, right: true)] }
             lines.append(header.joined(separator: "  "))
             lines.append(String(repeating: "-", count: header.joined(separator: "  ").count))
             for m in models {
-                let comparable = !m.reducedSize
-                let row = [pad(m.label, 34), pad("\(m.size)\(m.reducedSize ? "*" : "")", 9, right: true),
+                var row = [pad(m.label, 34), pad("\(m.size)\(m.reducedSize ? "*" : "")", 9, right: true),
                            pad("\(m.threads)", 7, right: true), pad(format(m.timing.medianSeconds, 3), 9, right: true),
-                           pad(format(m.timing.gflops, 1), 8, right: true), pad(format(m.peakMB, 0), 8, right: true),
-                           pad(m.pytorchSeconds.map { format($0, 2) } ?? "", 9, right: true),
-                           pad(comparable ? m.pytorchSeconds.map { format($0 / m.timing.medianSeconds, 2) + "x" } ?? "" : "", 8, right: true)]
+                           pad(format(m.timing.gflops, 1), 8, right: true), pad(format(m.peakMB, 0), 8, right: true)]
+                if withPeer {
+                    row += [pad(m.peer.map { format($0.seconds, 3) } ?? "", 9, right: true),
+                            pad(m.peer?.peakMB.map { format($0, 0) } ?? "", 8, right: true),
+                            pad(m.peer.map { format($0.seconds / m.timing.medianSeconds, 2) + "x" } ?? "", 8, right: true)]
+                }
                 lines.append(row.joined(separator: "  "))
             }
             lines.append("")
             lines.append("GFLOP/s = direct-convolution-equivalent FLOPs / time (Winograd does fewer multiplies); peak MB = VmHWM")
-            lines.append("during the figure\(models.allSatisfy(\.peakReset) ? " (reset before each)" : " (process peak so far: use --only for one figure)"); speed-up = PyTorch s / ours")
-            lines.append("(PyTorch 2.13, CPU/oneDNN, 2 threads, medians on this machine kind; peak RSS 1.2 GB at generator 1024 and the iteration)")
-            if models.contains(where: \.reducedSize) { lines.append("* --quick: reduced size, not comparable with PyTorch") }
+            lines.append("during the figure\(models.allSatisfy(\.peakReset) ? " (reset before each)" : " (process peak so far: use --only for one figure)")")
+            if withPeer {
+                lines.append("peer = --peer's figures, measured in the same run (scripts/bench_vs_pytorch.sh); speed-up = peer s / ours")
+            }
+            if models.contains(where: \.reducedSize) { lines.append("* --quick: reduced size, no peer comparison") }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -349,13 +356,15 @@ extension BenchReport {
         for m in models {
             var inner = ["\"size\": \(m.size)", "\"size_reduced_for_quick\": \(m.reducedSize)", "\"flops\": \(number(m.flops))"]
             var t = ["\"gflops\": \(number(m.timing.gflops)), \"median_s\": \(number(m.timing.medianSeconds))"]
-            if let anchor = m.pytorchSeconds, !m.reducedSize { t.append("\"speedup_vs_pytorch\": \(number(anchor / m.timing.medianSeconds))") }
+            if let peer = m.peer { t.append("\"speedup_vs_peer\": \(number(peer.seconds / m.timing.medianSeconds))") }
             inner.append("\"threads_\(m.threads)\": {\(t.joined(separator: ", "))}")
             inner.append("\"peak_rss_mb\": \(number(m.peakMB))")
             inner.append("\"rss_before_mb\": \(number(m.rssBeforeMB))")
             inner.append("\"peak_rss_reset\": \(m.peakReset)")
-            inner.append("\"pytorch_s\": \(m.pytorchSeconds.map(number) ?? "null")")
-            inner.append("\"pytorch_peak_rss_mb\": \(m.pytorchPeakMB.map(number) ?? "null")")
+            if let peer = m.peer {
+                inner.append("\"peer_s\": \(number(peer.seconds))")
+                inner.append("\"peer_peak_rss_mb\": \(peer.peakMB.map(number) ?? "null")")
+            }
             parts.append("\(string(m.key)): {\(inner.joined(separator: ", "))}")
         }
         return "{" + parts.joined(separator: ", ") + "}"

@@ -18,7 +18,7 @@ enum ModelWorkload {
     case saliencyNetIteration(generatorFilters: Int, blocks: Int, discriminatorFilters: Int)
 }
 
-/// A whole-network figure: a workload at an image size, with PyTorch's figure beside it.
+/// A whole-network figure: a workload at an image size.
 struct ModelCase {
     var key: String
     var label: String
@@ -27,32 +27,26 @@ struct ModelCase {
     var size: Int
     /// The side used under --quick (a smoke run; the figure is then not comparable).
     var quickSize: Int
-    /// PyTorch 2.13 (CPU, oneDNN, 2 threads, median) on this kind of machine, seconds; nil if none.
-    var pytorchSeconds: Double?
-    /// PyTorch's peak resident memory for the figure, MB; nil if not stated.
-    var pytorchPeakMB: Double?
 }
 
 /// The whole-network figures (docs/benchmarks.md).
 let modelCases: [ModelCase] = [
     ModelCase(key: "generator_ngf64_256", label: "generator ngf64 fwd 256x256", workload: .generatorForward(filters: 64),
-              size: 256, quickSize: 64, pytorchSeconds: 0.59, pytorchPeakMB: nil),
+              size: 256, quickSize: 64),
     ModelCase(key: "generator_ngf64_512", label: "generator ngf64 fwd 512x512", workload: .generatorForward(filters: 64),
-              size: 512, quickSize: 64, pytorchSeconds: 2.85, pytorchPeakMB: nil),
+              size: 512, quickSize: 64),
     ModelCase(key: "generator_ngf64_1024", label: "generator ngf64 fwd 1024x1024", workload: .generatorForward(filters: 64),
-              size: 1024, quickSize: 64, pytorchSeconds: 13.4, pytorchPeakMB: 1200),
+              size: 1024, quickSize: 64),
     ModelCase(key: "generator_ngf32_256", label: "generator ngf32 fwd 256x256", workload: .generatorForward(filters: 32),
-              size: 256, quickSize: 64, pytorchSeconds: 0.21, pytorchPeakMB: nil),
+              size: 256, quickSize: 64),
     ModelCase(key: "generator_ngf32_1024", label: "generator ngf32 fwd 1024x1024", workload: .generatorForward(filters: 32),
-              size: 1024, quickSize: 64, pytorchSeconds: 4.9, pytorchPeakMB: nil),
+              size: 1024, quickSize: 64),
     ModelCase(key: "patchgan_ndf64_fwd_bwd_256", label: "PatchGAN ndf64 fwd+bwd 256x256",
-              workload: .patchGANForwardBackward(filters: 64), size: 256, quickSize: 64, pytorchSeconds: nil, pytorchPeakMB: nil),
+              workload: .patchGANForwardBackward(filters: 64), size: 256, quickSize: 64),
     ModelCase(key: "cyclegan_iteration_128", label: "CycleGAN iteration 128x128 crops",
-              workload: .cycleGANIteration(generatorFilters: 64, discriminatorFilters: 64), size: 128, quickSize: 32,
-              pytorchSeconds: 2.2, pytorchPeakMB: 1200),
+              workload: .cycleGANIteration(generatorFilters: 64, discriminatorFilters: 64), size: 128, quickSize: 32),
     ModelCase(key: "saliencynet_iteration_ngf32_128", label: "SaliencyNet iteration (sn-train defaults) 128x128",
-              workload: .saliencyNetIteration(generatorFilters: 32, blocks: 9, discriminatorFilters: 64), size: 128, quickSize: 32,
-              pytorchSeconds: nil, pytorchPeakMB: nil),
+              workload: .saliencyNetIteration(generatorFilters: 32, blocks: 9, discriminatorFilters: 64), size: 128, quickSize: 32),
 ]
 
 /// A measured whole-network figure.
@@ -74,8 +68,45 @@ struct ModelResult {
     /// Whether the peak could be reset before the figure (`/proc/self/clear_refs`); if not,
     /// `peakMB` is the process's peak so far and only attributable in an `--only` run.
     var peakReset: Bool
-    var pytorchSeconds: Double?
-    var pytorchPeakMB: Double?
+    /// The peer's figure measured in the same run (`--peer`, scripts/bench_vs_pytorch.sh), if supplied.
+    var peer: PeerFigure?
+}
+
+/// A peer implementation's figure (PyTorch's, measured by scripts/bench_vs_pytorch.sh in the same run,
+/// alternating with ours): median seconds and peak resident memory.
+struct PeerFigure: Equatable {
+    var seconds: Double
+    var peakMB: Double?
+
+    /// Reads a `--peer` TSV: a header with `key` and `seconds` (and optionally `peak_rss_mb`) columns, then one
+    /// row per figure. Throws a message naming the line for a missing column, a bad number or a duplicate key.
+    static func table(_ text: String) throws -> [String: PeerFigure] {
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).filter { !$0.hasPrefix("#") }
+        guard let head = lines.first else { throw BenchError("empty: no header line") }
+        let header = head.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard let keyColumn = header.firstIndex(of: "key"), let secondsColumn = header.firstIndex(of: "seconds") else {
+            throw BenchError("the header needs 'key' and 'seconds' columns, got '\(header.joined(separator: " "))'")
+        }
+        let peakColumn = header.firstIndex(of: "peak_rss_mb")
+        var figures: [String: PeerFigure] = [:]
+        for (n, line) in lines.enumerated().dropFirst() {
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == header.count else { throw BenchError("line \(n + 1): \(cells.count) cells, the header has \(header.count)") }
+            guard let seconds = Double(cells[secondsColumn]), seconds.isFinite, seconds > 0 else {
+                throw BenchError("line \(n + 1): seconds '\(cells[secondsColumn])' is not a positive number")
+            }
+            let peak = peakColumn.flatMap { Double(cells[$0]) }.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+            guard figures[cells[keyColumn]] == nil else { throw BenchError("line \(n + 1): figure '\(cells[keyColumn])' twice") }
+            figures[cells[keyColumn]] = PeerFigure(seconds: seconds, peakMB: peak)
+        }
+        return figures
+    }
+}
+
+/// A problem with sn-bench's input (the --peer file).
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// `2·Cout·Cin·k²·outH·outW` summed over a network's convolutions (transposed convolutions
@@ -212,9 +243,9 @@ func runModelBenchmarks(_ configuration: BenchConfiguration, threads: Int, progr
         let timing = Timing(medianSeconds: seconds, gflops: flops / seconds / 1e9)
         results.append(ModelResult(key: c.key, label: c.label, size: size, reducedSize: size != c.size, threads: threads,
                                    flops: flops, timing: timing, peakMB: peak, rssBeforeMB: rssBefore, peakReset: reset,
-                                   pytorchSeconds: c.pytorchSeconds, pytorchPeakMB: c.pytorchPeakMB))
+                                   peer: size == c.size ? configuration.peer[c.key] : nil))
         var line = "\(c.label)\(size != c.size ? " (quick: \(size)x\(size))" : ""), \(threads) thread(s): \(format(seconds, 3)) s, \(format(timing.gflops, 1)) GFLOP/s, peak RSS \(format(peak, 0)) MB"
-        if let anchor = c.pytorchSeconds, size == c.size { line += ", PyTorch \(anchor) s (\(format(anchor / seconds, 2))x)" }
+        if let peer = configuration.peer[c.key], size == c.size { line += ", peer \(format(peer.seconds, 3)) s (\(format(peer.seconds / seconds, 2))x)" }
         progress(line)
     }
     return results
