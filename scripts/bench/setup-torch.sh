@@ -5,10 +5,10 @@
 # Prints the environment's python on stdout; pip's output and progress go to stderr.
 #
 # Which build (see the comments in the two requirements files):
-#   scripts/bench/requirements-torch.txt       torch 2.13.0+cpu, CPU-only, 0.2 GB: pip finds it in the
+#   scripts/bench/requirements-torch.txt       torch 2.13.0+cpu, CPU-only, 1 GB: pip finds it in the
 #                                              find-links folder this machine kind configures for pip
 #   scripts/bench/requirements-torch-pypi.txt  torch 2.13.0 from PyPI alone, with its CUDA libraries
-#                                              (about 4 GB): used when the first cannot be installed
+#                                              (4.7 GB): used when the first cannot be installed
 # BENCH_TORCH_BUILD=cpu or =pypi forces one (default auto: cpu, else pypi).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,10 +48,11 @@ if [ "$mode" != pypi ]; then
     if "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$cpu" >&2; then
         build=cpu
     elif [ "$mode" = cpu ]; then
+        rm -rf "$venv"
         echo "setup-torch: pip could not install $cpu (torch 2.13.0+cpu is not on PyPI: it needs pip's find-links folder with the wheel)" >&2
         exit 1
     else
-        echo "setup-torch: falling back to PyPI's PyTorch build with its CUDA libraries (about 4 GB; pinned: $pypi)" >&2
+        echo "setup-torch: falling back to PyPI's PyTorch build with its CUDA libraries (4.7 GB installed; pinned: $pypi)" >&2
     fi
 fi
 if [ -z "$build" ]; then
