@@ -101,6 +101,30 @@ import Testing
         let noRun = try ToolRunner.run("sn-train", Self.arguments(dir, out: "fresh") + ["--resume"])
         #expect(noRun.status == 1 && noRun.stderr.contains("last.safetensors"), "\(noRun.stderr)")
     }
+    /// `--init shipped` finds Models/saliencynet-networks.safetensors, the networks of the shipped generator
+    /// Models/saliencynet.safetensors (the same G, bit for bit), and continues from them with their
+    /// architecture.
+    @Test func initShippedStartsFromTheShippedNetworks() throws {
+        let dir = try ToolRunner.temporaryFolder("init-shipped")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.data(dir)
+        let models = ToolRunner.repositoryRoot.appendingPathComponent("Models")
+        let networks = try SafeTensorsFile.read(from: models.appendingPathComponent("saliencynet-networks.safetensors").path)
+        let generator = try SafeTensorsFile.read(from: models.appendingPathComponent("saliencynet.safetensors").path)
+        for (name, tensor) in generator.tensors {
+            #expect(networks.tensors[name] == tensor, "the shipped G and the networks' G differ at \(name)")
+        }
+        #expect(networks.metadata["training.nucleus_diameter"] == generator.metadata["training.nucleus_diameter"])
+        let run = dir.appendingPathComponent("run").path
+        let r = try ToolRunner.run("sn-train", ["--source", dir.appendingPathComponent("X").path, "--out", run, "--init", "shipped",
+                                                "--epoch-iterations", "1", "--epochs", "1", "--decay-epochs", "0", "--crop", "32",
+                                                "--samples", "0", "--synthetic-targets", "2", "--seed", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let warm = try SafeTensorsFile.read(from: run + "/best-networks.safetensors")
+        #expect(warm.metadata["training.init"] == "saliencynet-networks.safetensors", "\(warm.metadata)")
+        #expect(warm.metadata["hparams.ngf"] == networks.metadata["hparams.ngf"] && warm.metadata["hparams.blocks"] == networks.metadata["hparams.blocks"])
+    }
+
     /// Adaptation without annotation and without target images: `--source` alone synthesizes the target
     /// domain into the run; `--init FILE` starts all four networks from another run's best networks (its
     /// architecture is taken, the explicit flags ignored); `sn-enhance --model RUN` takes the run folder.
