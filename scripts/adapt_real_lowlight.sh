@@ -22,14 +22,19 @@ iterations=${ITERATIONS:-600}
 train_args=${TRAIN_ARGS:---cycle-noise 0.1 --cycle-blur 1.5}
 [ -d out/real-lowlight/p8-s1 ] || OUT=out scripts/render_real_lowlight.sh > /dev/null
 
-list=$(mktemp)
-trap 'rm -f "$list"' EXIT
-ls out/real-lowlight/p*-s*/images/*.tif > "$list"
-echo "adapt: $(wc -l < "$list") source images (no masks), init $init, $iterations iterations -> $run" >&2
+# The images alone, copied into one folder (SET_frame_T.tif): with masks beside them sn-train would measure the
+# nucleus diameter on the masks; here it must estimate it from the images, as for a user's folder.
+source_dir=${run}-source
+rm -rf "$source_dir"
+mkdir -p "$source_dir"
+for dir in out/real-lowlight/p*-s*; do
+    for f in "$dir"/images/*.tif; do cp "$f" "$source_dir/$(basename "$dir")_$(basename "$f")"; done
+done
+echo "adapt: $(ls "$source_dir" | wc -l) source images (no masks), init $init, $iterations iterations -> $run" >&2
 rm -rf "$run"
 start=$(date +%s)
 # shellcheck disable=SC2086
-"$bin/sn-train" --source "$list" --init "$init" --out "$run" --epoch-iterations $((iterations / 4)) --epochs 2 \
+"$bin/sn-train" --source "$source_dir" --init "$init" --out "$run" --epoch-iterations $((iterations / 4)) --epochs 2 \
     --decay-epochs 2 --seed 1 $train_args > /dev/null
 seconds=$(( $(date +%s) - start ))
 echo "adapt: trained in $seconds s ($((seconds / 60)) min $((seconds % 60)) s)" >&2
