@@ -10,7 +10,8 @@
 # BASE_EVAL (out/eval-init: the evaluation of INIT's own generator, reused if it exists), ITERATIONS (600; as
 # epochs of ITERATIONS/4, two at the base rate and two of decay), TRAIN_ARGS (extra sn-train options; default
 # the shipped model's cycle settings, --cycle-noise 0.1 --cycle-blur 1.5).
-# Prints the training time and the two models' rows of the low-light sets side by side.
+# Prints the training time on stderr, then every set's SN + Otsu IoU and trust flags for both models beside the
+# baseline (Gaussian sigma 2 + Otsu) as a TSV.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(swift build -c release --show-bin-path)
