@@ -46,6 +46,7 @@ let package = Package(
             .product(name: "Losses", package: "Losses"),
             .product(name: "MicroscopyIO", package: "MicroscopyIO"),
             .product(name: "Segmentation", package: "Segmentation"),
+            .product(name: "NuclearScale", package: "NuclearScale"),
         ]),
     ]
 )

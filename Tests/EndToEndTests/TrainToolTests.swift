@@ -137,7 +137,8 @@ import Testing
         let common = ["--epoch-iterations", "3", "--epochs", "1", "--decay-epochs", "0", "--crop", "32", "--samples", "0",
                       "--synthetic-targets", "3", "--seed", "2"]
         let first = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("first").path,
-                                                    "--ngf", "4", "--blocks", "1", "--ndf", "4", "--content", "mask"] + common)
+                                                    "--ngf", "4", "--blocks", "1", "--ndf", "4", "--content", "mask",
+                                                    "--content-weight", "2", "--cycle-noise", "0.1", "--scale-jitter", "0.2"] + common)
         #expect(first.status == 0, "\(first.stderr)")
         let synthetic = dir.appendingPathComponent("first/synthetic-target/images").path
         let made = try FileManager.default.contentsOfDirectory(atPath: synthetic).sorted()
@@ -148,7 +149,8 @@ import Testing
         #expect(!file.tensors.keys.contains { $0.hasPrefix("adam.") })
         #expect(file.metadata["training.content"] == "saliency_mask")
 
-        // Warm start: the defaults (ngf 32, 9 blocks) give way to the file's 4 filters and 1 block.
+        // Warm start: the defaults (ngf 32, 9 blocks) give way to the file's 4 filters and 1 block, and the
+        // default objective to the file's (content term, cycle noise, scale jitter).
         let second = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("second").path,
                                                      "--init", networks] + common)
         #expect(second.status == 0, "\(second.stderr)")
@@ -156,6 +158,19 @@ import Testing
         #expect(warm.metadata["hparams.ngf"] == "4" && warm.metadata["hparams.blocks"] == "1")
         #expect(warm.metadata["training.init"] == "best-networks.safetensors")
         #expect(warm.tensors.keys.sorted() == file.tensors.keys.sorted())
+        for key in ["content", "content_weight", "content_blur", "cycle_noise", "scale_jitter", "alpha", "lambda_cycle"] {
+            #expect(warm.metadata["training." + key] != nil && warm.metadata["training." + key] == file.metadata["training." + key],
+                    "\(key): \(warm.metadata["training." + key] ?? "none") vs \(file.metadata["training." + key] ?? "none")")
+        }
+        #expect(second.stderr.contains("objective of best-networks.safetensors") && second.stderr.contains("content mask (weight 2.0"),
+                "\(second.stderr)")
+        // Options given on the command line override the recorded objective.
+        let overridden = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("overridden").path,
+                                                         "--init", networks, "--content", "none", "--cycle-noise", "0"] + common
+                                                         + ["--stop-after", "1"])
+        #expect(overridden.status == 3, "\(overridden.stderr)")
+        let o = try SafeTensorsFile.read(from: dir.appendingPathComponent("overridden/last.safetensors").path).metadata
+        #expect(o["training.content"] == nil && o["training.cycle_noise"] == "0.0" && o["training.scale_jitter"] == "0.2", "\(o)")
 
         let enhanced = try ToolRunner.run("sn-enhance", ["--model", dir.appendingPathComponent("second").path,
                                                          "--out", dir.appendingPathComponent("enhanced").path,

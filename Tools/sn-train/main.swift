@@ -53,7 +53,11 @@ var spec = CommandSpec(
     nuclei) are written to RUN/synthetic-target at the nucleus diameter of the --init model (else of the
     source) and serve as the target domain. --init shipped|FILE starts G, F, D_X and D_Y from the shipped
     networks (Models/saliencynet-networks.safetensors) or from a run's best-networks.safetensors or
-    checkpoint; the architecture is then the file's (--ngf, --blocks, --ndf, --upsampling are ignored).
+    checkpoint; the architecture is then the file's (--ngf, --blocks, --ndf, --upsampling are ignored), and
+    so is the objective recorded in it (--placement, --alpha/--beta/--gamma, --lambda, --identity, --pool,
+    --cycle-noise, --cycle-blur, --content and its settings, --scale-jitter) unless given on the command line.
+    For real low-light folders with haze or empty regions, add --content-background 24 --content-min-contrast 0.1
+    (docs/training.md: the plain content term reads haze as nuclei and asks the generator to invent them).
 
     Files in --out: losses.csv (every loss, every iteration), validation.csv and samples/epoch-NNNN.png (per
     epoch), last.safetensors (full state: resume with --resume), best.safetensors and best-generator.safetensors
@@ -66,8 +70,10 @@ var spec = CommandSpec(
     every model file records (training.nucleus_diameter) so that sn-enhance brings each image to it. Each
     domain's diameter is given (--source-diameter D, --target-diameter D, px) or, with 'auto', measured:
     from the masks where the images come with them (an sn-synth folder: images/ and masks/), else
-    estimated from up to 16 planes. Source planes are resampled to the target's diameter (anti-aliased),
-    and so is the validation folder (to its masks' diameter). Both diameters are printed at the start.
+    estimated for each file on its own (up to 3 planes), as sn-enhance does for each image, so that a folder
+    mixing magnifications trains at one nucleus scale. Every plane is resampled from its diameter to the
+    target's median (anti-aliased), and so is the validation folder (from its masks' diameter). Both
+    diameters are printed at the start.
 
     Progress goes to stderr (a bar on a terminal, lines otherwise). SIGINT or SIGTERM stops after the current
     iteration and writes last.safetensors; --resume continues exactly as if never stopped.
@@ -119,6 +125,10 @@ let contentBlurKey = spec.option("content-blur", default: 2.0,
                                  help: "Sigma (px, at the target nucleus diameter) of the blur of the low-saliency side's mask (with --content mask).")
 let contentSoftnessKey = spec.option("content-softness", default: 0.1,
                                      help: "Sigmoid width of the soft masks, in normalised intensity ([-1, 1]) (with --content mask).")
+let contentBackgroundKey = spec.option("content-background", default: 0.0,
+                                       help: "Sigma (px, at the target nucleus diameter; about 2 diameters) of the background subtracted from the low-saliency side before its mask, so haze is not read as nuclei (0 = none; with --content mask).")
+let contentContrastKey = spec.option("content-min-contrast", default: 0.0,
+                                     help: "A crop whose Otsu classes differ by less than this (normalised units) holds no nuclei: its mask is empty (0 = no gate; with --content mask).")
 let scaleJitterKey = spec.option("scale-jitter", default: 0.0,
                                  help: "Crop scale jitter j in [0, 0.9]: nuclei vary in size by up to +-j around the target diameter (0 = none).")
 let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
@@ -160,33 +170,64 @@ if let choice = args[initKey] {
         initialWeights = choice
     }
 }
-let weights: SaliencyLossWeights
-do {
-    weights = try SaliencyLossWeights(alpha: Float(args[alphaKey]), beta: Float(args[betaKey]), gamma: Float(args[gammaKey]))
-} catch {
-    spec.usageExit("--alpha, --beta, --gamma: \(error)")
+// A warm start continues with the objective its file was trained with; options given here override it.
+var recorded: RecordedObjective? = nil
+if let file = initialWeights {
+    do { recorded = try RecordedObjective(file: file) } catch { spec.usageExit("--init: \(error)") }
 }
+/// The option's value when given, else the init file's recorded value, else the option's default.
+func objective<V>(_ key: OptionKey<V>, _ fromInit: V?) -> V { (args.wasGiven(key) ? nil : fromInit) ?? args[key] }
+let recordedWeights = recorded?.saliencyWeights
+let weightsGiven = args.wasGiven(alphaKey) || args.wasGiven(betaKey) || args.wasGiven(gammaKey)
+let weights: SaliencyLossWeights
+if let w = recordedWeights, !weightsGiven {
+    weights = w
+} else {
+    do {
+        weights = try SaliencyLossWeights(alpha: Float(args[alphaKey]), beta: Float(args[betaKey]), gamma: Float(args[gammaKey]))
+    } catch {
+        spec.usageExit("--alpha, --beta, --gamma: \(error)")
+    }
+}
+var recordedContent: (choice: ContentChoice, weight: Double?, blur: Double?, softness: Double?, background: Double?, contrast: Double?)? = nil
+switch recorded?.contentPreservation {
+case .saliencyMask(let c, let w)?: recordedContent = (.mask, Double(w), c.blurSigma, Double(c.softness), c.backgroundSigma, Double(c.minimumContrast))
+case ContentPreservation.none?: recordedContent = (.none, nil, nil, nil, nil, nil)
+case nil: break
+}
+let placementChoice = objective(placementKey, recorded?.placement.flatMap { p in PlacementChoice.allCases.first { $0.placement == p } })
+let lambda = objective(lambdaKey, recorded?.cycleWeight), identity = objective(identityKey, recorded?.identityFraction)
+let pool = objective(poolKey, recorded?.poolSize)
+let cycleNoise = objective(noiseKey, recorded?.cycleNoise), cycleBlur = objective(blurKey, recorded?.cycleBlur)
+let contentChoice = objective(contentKey, recordedContent?.choice)
+let contentWeight = objective(contentWeightKey, recordedContent?.weight)
+let contentBlur = objective(contentBlurKey, recordedContent?.blur)
+let contentSoftness = objective(contentSoftnessKey, recordedContent?.softness)
+let contentBackground = objective(contentBackgroundKey, recordedContent?.background)
+let contentContrast = objective(contentContrastKey, recordedContent?.contrast)
+let scaleJitter = objective(scaleJitterKey, recorded?.scaleJitter)
 for (name, value) in [("ngf", args[ngfKey]), ("blocks", args[blocksKey]), ("ndf", args[ndfKey]), ("batch", args[batchKey])]
 where value < 1 { spec.usageExit("--\(name) must be 1 or more, got \(value)") }
-for (name, value) in [("epochs", args[epochsKey]), ("decay-epochs", args[decayKey]), ("pool", args[poolKey]),
+for (name, value) in [("epochs", args[epochsKey]), ("decay-epochs", args[decayKey]), ("pool", pool),
                       ("epoch-iterations", args[epochSizeKey]), ("stop-after", args[stopAfterKey]), ("seed", args[seedKey]),
                       ("channel", args[channelKey]), ("samples", args[samplesKey]), ("validation-limit", args[validationLimitKey]),
                       ("threads", args[threadsKey])]
 where value < 0 { spec.usageExit("--\(name) must be 0 or more, got \(value)") }
 guard args[cropKey] >= 32 && args[cropKey] % 4 == 0 else { spec.usageExit("--crop must be a multiple of 4 and at least 32") }
 guard args[epochsKey] + args[decayKey] >= 1 else { spec.usageExit("--epochs plus --decay-epochs must be at least 1") }
-for (name, value) in [("lambda", args[lambdaKey]), ("identity", args[identityKey]), ("lr", args[lrKey]),
-                      ("cycle-noise", args[noiseKey]), ("cycle-blur", args[blurKey]), ("content-weight", args[contentWeightKey])]
+for (name, value) in [("lambda", lambda), ("identity", identity), ("lr", args[lrKey]),
+                      ("cycle-noise", cycleNoise), ("cycle-blur", cycleBlur), ("content-weight", contentWeight),
+                      ("content-background", contentBackground), ("content-min-contrast", contentContrast)]
 where !(value.isFinite && value >= 0) { spec.usageExit("--\(name) must be a number >= 0, got \(value)") }
-for (name, value) in [("content-blur", args[contentBlurKey]), ("content-softness", args[contentSoftnessKey])]
+for (name, value) in [("content-blur", contentBlur), ("content-softness", contentSoftness)]
 where !(value.isFinite && value > 0) { spec.usageExit("--\(name) must be a number > 0, got \(value)") }
-guard args[scaleJitterKey] >= 0 && args[scaleJitterKey] <= 0.9 else {
-    spec.usageExit("--scale-jitter must be 0...0.9, got \(args[scaleJitterKey])")
+guard scaleJitter >= 0 && scaleJitter <= 0.9 else {
+    spec.usageExit("--scale-jitter must be 0...0.9, got \(scaleJitter)")
 }
-let content: ContentPreservation = switch args[contentKey] {
+let content: ContentPreservation = switch contentChoice {
 case .none: .none
-case .mask: .saliencyMask(SaliencyConstraint(blurSigma: args[contentBlurKey], softness: Float(args[contentSoftnessKey])),
-                          weight: Float(args[contentWeightKey]))
+case .mask: .saliencyMask(SaliencyConstraint(blurSigma: contentBlur, softness: Float(contentSoftness), backgroundSigma: contentBackground,
+                                             minimumContrast: Float(contentContrast)), weight: Float(contentWeight))
 }
 if args[threadsKey] > 0 { Parallel.threadCount = args[threadsKey] }
 
@@ -202,14 +243,14 @@ do {
 options.channel = args[channelKey]
 options.initialWeights = initialWeights
 options.syntheticTargets = args[syntheticTargetsKey]
-options.scaleJitter = args[scaleJitterKey]
+options.scaleJitter = scaleJitter
 options.validationFolder = args[validationKey]
 options.validationLimit = args[validationLimitKey]
 options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args[blocksKey], upsampling: args[upsamplingKey].upsampling)
 options.discriminatorFilters = args[ndfKey]
-options.step = TrainingOptions(placement: args[placementKey].placement, saliencyWeights: weights, cycleWeight: Float(args[lambdaKey]),
-                               identityFraction: Float(args[identityKey]), poolSize: args[poolKey],
-                               cycleNoise: Float(args[noiseKey]), cycleBlur: Float(args[blurKey]), contentPreservation: content, learningRate: Float(args[lrKey]),
+options.step = TrainingOptions(placement: placementChoice.placement, saliencyWeights: weights, cycleWeight: Float(lambda),
+                               identityFraction: Float(identity), poolSize: pool,
+                               cycleNoise: Float(cycleNoise), cycleBlur: Float(cycleBlur), contentPreservation: content, learningRate: Float(args[lrKey]),
                                beta1: Float(args[beta1Key]), beta2: Float(args[beta2Key]))
 options.cropSize = args[cropKey]
 options.batchSize = args[batchKey]
@@ -234,10 +275,14 @@ sigaddset(&stopSignals, SIGINT)
 sigaddset(&stopSignals, SIGTERM)
 sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
 
+if let recorded, let file = initialWeights {
+    diagnostics.note("objective of \((file as NSString).lastPathComponent) (options given here override it): \(recorded.summary)")
+}
 do {
     var training = try SaliencyNetTraining(options: options)
-    if let t = training.targetDiameter, let s = training.sourceDiameter {
-        diagnostics.note("target nuclei " + t.summary(modelDiameter: nil) + "; source nuclei " + s.summary(modelDiameter: t.diameter))
+    if let t = training.targetScale, let s = training.sourceScale {
+        diagnostics.note("target nuclei " + t.summary(modelDiameter: t.spread == nil ? nil : t.domain.diameter)
+                         + "; source nuclei " + s.summary(modelDiameter: t.domain.diameter))
     } else {
         diagnostics.warning("no nuclei stand out in the target images (nor masks beside them) to measure their diameter: "
                             + "nothing is rescaled and the model records no nucleus diameter; give --target-diameter D")

@@ -1,5 +1,6 @@
 import CycleGAN
 import Foundation
+import Losses
 import MicroscopyIO
 import NN
 import NuclearScale
@@ -85,6 +86,112 @@ public enum Adaptation {
         } catch {
             throw TrainingError.checkpoint("\(error)")
         }
+    }
+}
+
+/// The objective a file written by sn-train was trained with, read back from its `training.*` metadata:
+/// what `sn-train --init FILE` continues with unless the command line says otherwise, so that a warm start
+/// keeps the loss that made the model (the content term, the cycle's noise and blur, the scale jitter).
+///
+/// A field is nil where the file does not record it (a file from before the setting existed); the
+/// content term and the scale jitter are recorded only when used, so a file that records an objective
+/// but neither of them was trained without them.
+public struct RecordedObjective: Sendable, Equatable {
+    /// `training.placement`.
+    public var placement: LossPlacement?
+    /// `training.alpha`, `training.beta`, `training.gamma` (α + β + γ = 1).
+    public var saliencyWeights: SaliencyLossWeights?
+    /// `training.lambda_cycle`, `training.identity_fraction`.
+    public var cycleWeight: Double?, identityFraction: Double?
+    /// `training.pool`.
+    public var poolSize: Int?
+    /// `training.cycle_noise`, `training.cycle_blur`.
+    public var cycleNoise: Double?, cycleBlur: Double?
+    /// `training.content`, `content_weight`, `content_blur`, `content_softness`, `content_background` and
+    /// `content_min_contrast` (0 when absent).
+    public var contentPreservation: ContentPreservation?
+    /// `training.scale_jitter`.
+    public var scaleJitter: Double?
+
+    /// Reads the objective of `metadata` (of the file at `path`, for errors).
+    /// - Throws: ``TrainingError/checkpoint(_:)`` naming `path` and the key whose value is not a valid setting.
+    public init(metadata: ModelMetadata, path: String) throws {
+        let t = metadata.training
+        func number(_ key: String, _ valid: (Double) -> Bool = { $0 >= 0 }) throws -> Double? {
+            guard let text = t[key] else { return nil }
+            guard let v = Double(text), v.isFinite, valid(v) else {
+                throw TrainingError.checkpoint("\(path): training.\(key) '\(text)' is not a valid setting")
+            }
+            return v
+        }
+        if let text = t["placement"] {
+            guard let p = LossPlacement.allCases.first(where: { "\($0)" == text }) else {
+                throw TrainingError.checkpoint("\(path): training.placement '\(text)' is not a loss placement")
+            }
+            placement = p
+        }
+        if let a = try number("alpha"), let b = try number("beta"), let g = try number("gamma") {
+            do {
+                saliencyWeights = try SaliencyLossWeights(alpha: Float(a), beta: Float(b), gamma: Float(g))
+            } catch {
+                throw TrainingError.checkpoint("\(path): \(error)")
+            }
+        }
+        cycleWeight = try number("lambda_cycle")
+        identityFraction = try number("identity_fraction")
+        poolSize = try number("pool").map { Int($0) }
+        cycleNoise = try number("cycle_noise")
+        cycleBlur = try number("cycle_blur")
+        let recordsObjective = placement != nil
+        switch t["content"] {
+        case "saliency_mask":
+            guard let w = try number("content_weight"), let b = try number("content_blur", { $0 > 0 }),
+                  let s = try number("content_softness", { $0 > 0 }) else {
+                throw TrainingError.checkpoint("\(path): training.content is saliency_mask without its weight, blur and softness")
+            }
+            let background = try number("content_background") ?? 0, gate = try number("content_min_contrast") ?? 0
+            contentPreservation = .saliencyMask(SaliencyConstraint(blurSigma: b, softness: Float(s), backgroundSigma: background,
+                                                                   minimumContrast: Float(gate)), weight: Float(w))
+        case nil:
+            contentPreservation = recordsObjective ? ContentPreservation.none : nil
+        case let other?:
+            throw TrainingError.checkpoint("\(path): training.content '\(other)' is not a content term")
+        }
+        scaleJitter = try number("scale_jitter", { $0 <= 0.9 }) ?? (recordsObjective ? 0 : nil)
+    }
+
+    /// Reads the objective recorded in the file at `path`.
+    /// - Throws: ``TrainingError/checkpoint(_:)`` naming `path` when it cannot be read or holds an invalid setting.
+    public init(file path: String) throws {
+        let metadata: ModelMetadata
+        do {
+            metadata = try ModelMetadata(flattened: try SafeTensorsFile.read(from: path).metadata, path: path)
+        } catch {
+            throw TrainingError.checkpoint("\(error)")
+        }
+        try self.init(metadata: metadata, path: path)
+    }
+
+    /// One line for a diagnostic: the recorded settings (absent ones left out).
+    public var summary: String {
+        var parts: [String] = []
+        if let p = placement { parts.append("placement \(p)") }
+        if let w = saliencyWeights { parts.append("alpha \(w.alpha) beta \(w.beta) gamma \(w.gamma)") }
+        if let v = cycleWeight { parts.append("lambda \(v)") }
+        if let v = identityFraction { parts.append("identity \(v)") }
+        if let v = poolSize { parts.append("pool \(v)") }
+        if let v = cycleNoise { parts.append("cycle noise \(v)") }
+        if let v = cycleBlur { parts.append("cycle blur \(v)") }
+        switch contentPreservation {
+        case .saliencyMask(let c, let w)?:
+            parts.append("content mask (weight \(w), blur \(c.blurSigma), softness \(c.softness)"
+                         + (c.backgroundSigma > 0 ? ", background \(c.backgroundSigma)" : "")
+                         + (c.minimumContrast > 0 ? ", min contrast \(c.minimumContrast)" : "") + ")")
+        case ContentPreservation.none?: parts.append("content none")
+        case nil: break
+        }
+        if let v = scaleJitter { parts.append("scale jitter \(v)") }
+        return parts.isEmpty ? "none recorded" : parts.joined(separator: ", ")
     }
 }
 

@@ -87,6 +87,8 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
         guard case let .saliencyMask(c, weight) = step.contentPreservation else { return [:] }
         return ["content": "saliency_mask", "content_weight": "\(weight)", "content_blur": "\(c.blurSigma)",
                 "content_softness": "\(c.softness)"]
+            .merging(c.backgroundSigma > 0 ? ["content_background": "\(c.backgroundSigma)"] : [:]) { a, _ in a }
+            .merging(c.minimumContrast > 0 ? ["content_min_contrast": "\(c.minimumContrast)"] : [:]) { a, _ in a }
     }
 }
 
@@ -141,9 +143,12 @@ public struct SaliencyNetTraining {
     /// Best validation score so far.
     public private(set) var bestScore: Double = -.infinity
     let source: ImageDomain, target: ImageDomain
-    /// The source and target domains' nucleus diameters (the source was resampled to the target's); nil
-    /// where `auto` found no nuclei and the other domain gave none either.
-    public let sourceDiameter: ResolvedDiameter?, targetDiameter: ResolvedDiameter?
+    /// The source and target domains' nucleus diameters, the domain's and each plane's (each plane was
+    /// resampled to the target's median); nil where `auto` found no nuclei and the other domain gave none either.
+    public let sourceScale: DomainDiameters?, targetScale: DomainDiameters?
+    /// The source and target domains' median nucleus diameters (the model works at the target's).
+    public var sourceDiameter: ResolvedDiameter? { sourceScale?.domain }
+    public var targetDiameter: ResolvedDiameter? { targetScale?.domain }
     let validation: [ValidationImage]
     /// Iterations per epoch and in total.
     public let iterationsPerEpoch: Int
@@ -185,7 +190,7 @@ public struct SaliencyNetTraining {
             guard options.syntheticTargets > 0 else { throw TrainingError.data("no target images, and none to synthesize") }
             let fromModel = try initial.flatMap { try $0.metadata.nucleusDiameter(path: options.initialWeights ?? "") }
             let fromSource = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
-            let diameter = fromModel ?? fromSource?.diameter ?? 11.8
+            let diameter = fromModel ?? fromSource?.domain.diameter ?? 11.8
             options.targetFiles = try Adaptation.synthesizeTargets(
                 count: options.syntheticTargets, diameter: diameter, seed: options.seed &+ 0x5eed,
                 folder: (options.outputFolder as NSString).appendingPathComponent("synthetic-target"))
@@ -197,12 +202,19 @@ public struct SaliencyNetTraining {
         var sourceD = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
         // A domain whose diameter cannot be estimated takes the other's (nothing is rescaled); with neither,
         // the model records no diameter.
-        if sourceD == nil, let t = targetD { sourceD = ResolvedDiameter(diameter: t.diameter, source: .fallback, estimate: nil) }
-        (targetDiameter, sourceDiameter) = (targetD, sourceD)
-        let mapping = ScaleMapping(imageDiameter: sourceD?.diameter ?? 1, modelDiameter: targetD?.diameter ?? 1)
-        source = try sourceData.rescaled(mapping, minimumSide: options.cropSize)
-        target = try targetData.rescaled(ScaleMapping(imageDiameter: 1, modelDiameter: 1), minimumSide: options.cropSize)
-        let modelDiameter = targetD?.diameter
+        if sourceD == nil, let t = targetD {
+            sourceD = DomainDiameters(domain: ResolvedDiameter(diameter: t.domain.diameter, source: .fallback, estimate: nil),
+                                      planes: Array(repeating: t.domain.diameter, count: sourceData.slices.count))
+        }
+        (targetScale, sourceScale) = (targetD, sourceD)
+        // Every plane of both domains is brought to the target's median diameter from its own.
+        func mappings(_ d: DomainDiameters?, _ count: Int) -> [ScaleMapping] {
+            guard let d, let m = targetD?.domain.diameter else { return Array(repeating: ScaleMapping(imageDiameter: 1, modelDiameter: 1), count: count) }
+            return d.planes.map { ScaleMapping(imageDiameter: $0, modelDiameter: m) }
+        }
+        source = try sourceData.rescaled(mappings(sourceD, sourceData.slices.count), minimumSide: options.cropSize)
+        target = try targetData.rescaled(mappings(targetD, targetData.slices.count), minimumSide: options.cropSize)
+        let modelDiameter = targetD?.domain.diameter
         validation = try options.validationFolder.map {
             try Validation.load(folder: $0, limit: options.validationLimit, low: options.lowPercentile, high: options.highPercentile,
                                 modelDiameter: modelDiameter)
@@ -329,6 +341,8 @@ public struct SaliencyNetTraining {
             training["source_diameter"] = String(s.diameter)
             training["source_diameter_from"] = s.source.rawValue
         }
+        if let r = sourceScale?.spread { training["source_diameter_range"] = "\(r.lowerBound)-\(r.upperBound)" }
+        if let r = targetScale?.spread { training["target_diameter_range"] = "\(r.lowerBound)-\(r.upperBound)" }
         for (k, v) in extra { training[k] = v }
         return ModelMetadata(architecture: SaliencyNetFile.architecture,
                              hyperparameters: SaliencyNetFile.hyperparameters(options.generator,

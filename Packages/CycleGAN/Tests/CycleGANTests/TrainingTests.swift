@@ -1,5 +1,6 @@
 import Foundation
 import Losses
+import NuclearScale
 import MicroscopyIO
 import NN
 import Segmentation
@@ -249,6 +250,80 @@ struct TrainingTests {
             Issue.record("no error")
         } catch {
             #expect("\(error)".contains("bad.tif"))
+        }
+    }
+
+    /// Bright discs of radius `r` on a square grid (spacing 4r) over a flat background with mild noise.
+    static func discGrid(radius r: Int, size: Int, seed: UInt64) -> ImagePlane {
+        var random = PhiloxGenerator(seed: seed)
+        var pixels = [Float](repeating: 0, count: size * size)
+        for y in 0..<size {
+            for x in 0..<size {
+                let dy = (y % (4 * r)) - 2 * r, dx = (x % (4 * r)) - 2 * r
+                let inside = dy * dy + dx * dx <= r * r
+                pixels[y * size + x] = max(0, (inside ? 1000 : 100) + Float.random(in: -10...10, using: &random)).rounded()
+            }
+        }
+        return ImagePlane(width: size, height: size, pixels: pixels, sampleType: .uint16)
+    }
+
+    /// `auto` without masks estimates each file on its own: a folder mixing nuclei of 11 and 21 px gets both
+    /// sizes (a stack's planes share their file's), the domain's diameter is the median, and rescaling
+    /// brings every plane to one diameter. A fixed diameter applies to every plane.
+    @Test func autoDiametersAreEstimatedPerFile() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sn-scale-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeTIFF(Self.discGrid(radius: 5, size: 160, seed: 1), to: root + "/a_small.tif", sampleType: .uint16)
+        try writeTIFF([Self.discGrid(radius: 10, size: 160, seed: 2), Self.discGrid(radius: 10, size: 160, seed: 3)],
+                      to: root + "/b_large.tif", sampleType: .uint16, layout: HyperstackLayout(slices: 2))
+        try writeTIFF(Self.discGrid(radius: 5, size: 160, seed: 4), to: root + "/c_small.tif", sampleType: .uint16)
+        let files = try ImageDomain.imageFiles(root)
+        let domain = try ImageDomain.load(files: files, minimumSide: 32)
+        #expect(domain.slices.map(\.file) == [root + "/a_small.tif", root + "/b_large.tif", root + "/b_large.tif", root + "/c_small.tif"])
+        let d = try #require(try DomainScale.resolve(.auto, domain: domain, files: files, name: "source"))
+        #expect(d.domain.source == .estimated)
+        #expect(d.planes.count == 4 && d.planes[1] == d.planes[2])
+        for i in [0, 3] { #expect(d.planes[i] > 9 && d.planes[i] < 13, "\(d.planes)") }
+        #expect(d.planes[1] > 18 && d.planes[1] < 24, "\(d.planes)")
+        #expect(d.domain.diameter == d.planes[0] || d.domain.diameter == d.planes[3], "median of three files: a small one")
+        #expect(d.spread != nil && d.summary(modelDiameter: 11).contains("per file"))
+        // Brought to 11 px from each plane's own diameter: the large file's planes halve, the small ones stay.
+        let rescaled = try domain.rescaled(d.planes.map { ScaleMapping(imageDiameter: $0, modelDiameter: 11) }, minimumSide: 32)
+        #expect(rescaled.slices[1].width < 100 && rescaled.slices[0].width > 130, "\(rescaled.slices.map(\.width))")
+        let fixed = try #require(try DomainScale.resolve(.fixed(12), domain: domain, files: files, name: "source"))
+        #expect(fixed.planes == [12, 12, 12, 12] && fixed.spread == nil && fixed.domain.source == .given)
+    }
+
+    /// The objective recorded in a run's metadata reads back as the options that wrote it; a run without
+    /// the content term or jitter records neither (and reads back as none and 0); an invalid value is an
+    /// error naming the file and the key.
+    @Test func recordedObjectiveReadsBackTheOptions() throws {
+        var o = SaliencyNetTrainingOptions(sourceFiles: [], targetFiles: [], outputFolder: "/tmp/x")
+        o.step = TrainingOptions(placement: .adversarial, saliencyWeights: try SaliencyLossWeights(alpha: 0.5, beta: 0.25, gamma: 0.25),
+                                 cycleWeight: 7, identityFraction: 0.25, poolSize: 9, cycleNoise: 0.1, cycleBlur: 1.5,
+                                 contentPreservation: .saliencyMask(SaliencyConstraint(blurSigma: 3, softness: 0.2, backgroundSigma: 24,
+                                                                                          minimumContrast: 0.1), weight: 2))
+        o.scaleJitter = 0.25
+        let metadata = ModelMetadata(architecture: SaliencyNetFile.architecture, training: o.fingerprint)
+        let r = try RecordedObjective(metadata: metadata, path: "run.safetensors")
+        #expect(r.placement == .adversarial && r.saliencyWeights == o.step.saliencyWeights)
+        #expect(r.cycleWeight == 7 && r.identityFraction == 0.25 && r.poolSize == 9 && r.scaleJitter == 0.25)
+        #expect(r.cycleNoise.map(Float.init) == 0.1 && r.cycleBlur == 1.5)
+        #expect(r.contentPreservation == o.step.contentPreservation)
+        var plain = SaliencyNetTrainingOptions(sourceFiles: [], targetFiles: [], outputFolder: "/tmp/x")
+        plain.step = TrainingOptions()
+        let p = try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture, training: plain.fingerprint), path: "p")
+        #expect(p.contentPreservation == ContentPreservation.none && p.scaleJitter == 0 && p.placement == .cycle)
+        let foreign = try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture), path: "f")
+        #expect(foreign.placement == nil && foreign.contentPreservation == nil && foreign.scaleJitter == nil && foreign.summary == "none recorded")
+        var bad = o.fingerprint
+        bad["cycle_noise"] = "-1"
+        do {
+            _ = try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture, training: bad), path: "bad.safetensors")
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains("bad.safetensors") && "\(error)".contains("training.cycle_noise"))
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NN
 import TensorCore
@@ -62,5 +63,62 @@ import TensorCore
         let flat = Tensor(shape: [1, 1, 8, 8], scalars: [Float](repeating: 0.25, count: 64))
         let value = constraint(lowSaliency: Variable(flat), salient: Variable(flat)).value.scalar
         #expect(value.isFinite && value < 1e-6)
+    }
+
+    /// Background removal is differentiable: the finite-difference gradient of `B_σ(a) − B_σb(a)` through
+    /// the masks (thresholds held) matches the tape's.
+    @Test func gradientWithBackgroundRemoval() {
+        let constraint = SaliencyConstraint(blurSigma: 1.5, softness: 0.5, backgroundSigma: 4)
+        let a = Parameter(name: "a", value: uniform([2, 1, 9, 8], seed: 12))
+        let b = Parameter(name: "b", value: constraint.lowSaliencySide(Variable(a.value)).value.map { $0 + 1 })
+        let tA = Tensor(shape: [2, 1, 1, 1], scalars: [0.1, -0.2]), tB = tA
+        checkGradients([a, b], h: 1e-2, atol: 1e-4, samples: 60) { t in
+            constraint.loss(blurred: constraint.lowSaliencySide(t.parameter(a)), salient: t.parameter(b), thresholdsA: tA, thresholdsB: tB)
+        }
+    }
+
+    /// A `[1, 1, 48, 48]` haze: a brightness ramp from −1 (left) to −0.5 (right), no nuclei, with a little
+    /// deterministic ripple (camera noise after the blur).
+    func haze() -> Tensor {
+        Tensor(shape: [1, 1, 48, 48], scalars: (0..<(48 * 48)).map { i in
+            let x = Float(i % 48), y = Float(i / 48)
+            return -1 + 0.5 * x / 47 + 0.01 * sin(1.7 * x + 2.3 * y)
+        })
+    }
+
+    /// On haze without nuclei the plain constraint reads the bright half as nuclei and charges an empty
+    /// output for it; background removal and the contrast gate read it as empty, and charge nuclei invented
+    /// on it. Nuclei on the haze are still read as nuclei.
+    @Test func hazeIsNotReadAsNuclei() {
+        let plain = SaliencyConstraint(blurSigma: 2, softness: 0.1)
+        let corrected = SaliencyConstraint(blurSigma: 2, softness: 0.1, backgroundSigma: 12, minimumContrast: 0.1)
+        let input = haze()
+        let empty = Tensor(shape: [1, 1, 48, 48], scalars: [Float](repeating: -1, count: 48 * 48))
+        var invented = empty.scalars
+        for y in 0..<48 { for x in 0..<48 where (x - 30) * (x - 30) + (y - 20) * (y - 20) <= 25 { invented[y * 48 + x] = 1 } }
+        let inventedOutput = Tensor(shape: [1, 1, 48, 48], scalars: invented)
+        func loss(_ c: SaliencyConstraint, _ a: Tensor, _ b: Tensor) -> Float { c(lowSaliency: Variable(a), salient: Variable(b)).value.scalar }
+        #expect(loss(plain, input, empty) > 0.2, "the plain constraint reads the haze's bright half as nuclei")
+        #expect(loss(corrected, input, empty) < 1e-3)
+        #expect(loss(corrected, input, inventedOutput) > 0.02)
+        // Nuclei on the haze: the corrected input's mask still finds them (an output with them costs less
+        // than an empty one).
+        var withNuclei = input.scalars
+        for y in 0..<48 { for x in 0..<48 where (x - 30) * (x - 30) + (y - 20) * (y - 20) <= 25 { withNuclei[y * 48 + x] += 0.6 } }
+        let nucleiInput = Tensor(shape: [1, 1, 48, 48], scalars: withNuclei)
+        #expect(loss(corrected, nucleiInput, inventedOutput) + 0.02 < loss(corrected, nucleiInput, empty))
+    }
+
+    /// The gate: a plane whose Otsu classes differ by less than δ gets a threshold above its maximum (mask
+    /// ≈ 0); a contrasted plane keeps Otsu's threshold.
+    @Test func contrastGateEmptiesFlatPlanes() {
+        let ripple = haze().map { $0 * 0.02 }          // classes about 0.005 apart
+        let t = SaliencyConstraint.planeThresholds(ripple, minimumContrast: 0.1, softness: 0.1).scalars[0]
+        #expect(t > ripple.scalars.max()! + 1)
+        let contrasted = disks([(6, 6), (16, 15)])
+        #expect(SaliencyConstraint.planeThresholds(contrasted, minimumContrast: 0.1).scalars[0]
+                == SaliencyConstraint.planeThresholds(contrasted).scalars[0])
+        #expect(SaliencyConstraint.classSeparation([1, 1, 1], threshold: 0) == 0)
+        #expect(abs(SaliencyConstraint.classSeparation([0, 0, 2, 2], threshold: 1) - 2) < 1e-6)
     }
 }

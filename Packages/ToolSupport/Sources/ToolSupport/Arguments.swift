@@ -202,6 +202,7 @@ public struct CommandSpec {
     /// - Throws: ``UsageError`` naming the first problem.
     public func parse(_ arguments: [String]) throws -> Outcome {
         var values = entries.map(\.defaultValue)
+        var given = Set<Int>()
         var positionals: [String] = []
         var i = 0
         var optionsEnded = false
@@ -228,6 +229,7 @@ public struct CommandSpec {
                 throw UsageError("unknown option '--\(name)'")
             }
             let entry = entries[index]
+            given.insert(index)
             if !entry.takesValue {
                 if inlineValue != nil { throw UsageError("option '--\(name)' takes no value") }
                 values[index] = true
@@ -248,7 +250,7 @@ public struct CommandSpec {
             }
             values[index] = parsed
         }
-        return .arguments(ParsedArguments(values: values, positionals: positionals))
+        return .arguments(ParsedArguments(values: values, given: given, positionals: positionals))
     }
 
     /// Parses the process's arguments; prints help and exits 0 on `--help`, the version line on
@@ -283,6 +285,8 @@ public struct CommandSpec {
 /// Arguments parsed against a ``CommandSpec``, read back through the keys it returned.
 public struct ParsedArguments {
     let values: [Any?]
+    /// Indices of the options given on the command line (not defaulted).
+    let given: Set<Int>
     /// Positional arguments in order (`-` included as given).
     public let positionals: [String]
 
@@ -294,4 +298,8 @@ public struct ParsedArguments {
 
     /// The option's value, or nil when absent.
     public subscript<Value>(key: OptionalOptionKey<Value>) -> Value? { values[key.index] as? Value }
+
+    /// Whether the option was given on the command line, as opposed to taking its default (a tool may then
+    /// take the value from elsewhere, such as the file a run starts from).
+    public func wasGiven<Value>(_ key: OptionKey<Value>) -> Bool { given.contains(key.index) }
 }

@@ -53,6 +53,14 @@ struct Fixture {
         #expect(a.positionals == ["x.tif", "-", "y.tif"])
     }
 
+    /// An option given with its default value was still given; an absent one was not.
+    @Test func givenOptionsAreToldFromDefaults() throws {
+        let f = Fixture()
+        let a = try f.parse(["--repeats", "7", "--scale=0.25", "x.tif"])
+        #expect(a.wasGiven(f.repeats) && a.wasGiven(f.scale) && !a.wasGiven(f.method))
+        #expect(!(try f.parse([])).wasGiven(f.repeats))
+    }
+
     @Test func doubleDashEndsOptions() throws {
         let f = Fixture()
         let a = try f.parse(["--", "--json", "-x"])
