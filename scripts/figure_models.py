@@ -9,7 +9,8 @@ One row per set (e.g. real,lowlight-p20-s1). Columns: the input with the referen
 classical baseline's outlines (Gaussian sigma 2 + Otsu, red); then, per model, its enhanced image with its
 SN + Otsu outlines (red) and the reference outlines (green). EVALDIR is an OUT folder of
 evaluate_saliencynet.sh (SET/images, SET/masks, SET/enhanced, SET/gauss2+otsu, SET/sn+otsu). Each panel has its
-own 1st-99.8th percentile stretch; a crop of CROP px (default 256) from the top-left corner is shown.
+own 1st-99.8th percentile stretch; a crop of CROP px (default 256) is shown, from the top-left corner or from
+ORIGIN=ROW,COLUMN.
 """
 import os
 import sys
@@ -53,6 +54,7 @@ def main():
     out, frame, sets = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
     models = [arg.split("=", 1) for arg in sys.argv[4:]]
     crop = int(os.environ.get("CROP", "256"))
+    y0, x0 = (int(v) for v in os.environ.get("ORIGIN", "0,0").split(","))
     green, red = (60, 220, 60), (235, 50, 50)
     rows = []
     for s in sets:
@@ -64,7 +66,7 @@ def main():
         for _, folder in models:
             cells.append(panel(plane(os.path.join(folder, s, "enhanced", name)),
                                [(plane(os.path.join(folder, s, "sn+otsu", name)), red), (truth, green)]))
-        cells = [c[:crop, :crop] for c in cells]
+        cells = [c[y0:y0 + crop, x0:x0 + crop] for c in cells]
         rows.append(np.concatenate([np.pad(c, ((0, 4), (0, 4), (0, 0)), constant_values=255) for c in cells], axis=1))
     grid = np.concatenate(rows, axis=0)
     header = 18
