@@ -189,22 +189,20 @@ if let w = recordedWeights, !weightsGiven {
         spec.usageExit("--alpha, --beta, --gamma: \(error)")
     }
 }
-var recordedContent: (choice: ContentChoice, weight: Double?, blur: Double?, softness: Double?, background: Double?, contrast: Double?)? = nil
-switch recorded?.contentPreservation {
-case .saliencyMask(let c, let w)?: recordedContent = (.mask, Double(w), c.blurSigma, Double(c.softness), c.backgroundSigma, Double(c.minimumContrast))
-case ContentPreservation.none?: recordedContent = (.none, nil, nil, nil, nil, nil)
-case nil: break
-}
+// The recorded content term: its choice, and the constraint and weight when it is the mask term.
+let recordedChoice = recorded?.contentPreservation.map { $0 == .none ? ContentChoice.none : .mask }
+var recordedMask: (constraint: SaliencyConstraint, weight: Float)? = nil
+if case .saliencyMask(let c, let w)? = recorded?.contentPreservation { recordedMask = (c, w) }
 let placementChoice = objective(placementKey, recorded?.placement.flatMap { p in PlacementChoice.allCases.first { $0.placement == p } })
 let lambda = objective(lambdaKey, recorded?.cycleWeight), identity = objective(identityKey, recorded?.identityFraction)
 let pool = objective(poolKey, recorded?.poolSize)
 let cycleNoise = objective(noiseKey, recorded?.cycleNoise), cycleBlur = objective(blurKey, recorded?.cycleBlur)
-let contentChoice = objective(contentKey, recordedContent?.choice)
-let contentWeight = objective(contentWeightKey, recordedContent?.weight)
-let contentBlur = objective(contentBlurKey, recordedContent?.blur)
-let contentSoftness = objective(contentSoftnessKey, recordedContent?.softness)
-let contentBackground = objective(contentBackgroundKey, recordedContent?.background)
-let contentContrast = objective(contentContrastKey, recordedContent?.contrast)
+let contentChoice = objective(contentKey, recordedChoice)
+let contentWeight = objective(contentWeightKey, recordedMask.map { Double($0.weight) })
+let contentBlur = objective(contentBlurKey, recordedMask?.constraint.blurSigma)
+let contentSoftness = objective(contentSoftnessKey, recordedMask.map { Double($0.constraint.softness) })
+let contentBackground = objective(contentBackgroundKey, recordedMask?.constraint.backgroundSigma)
+let contentContrast = objective(contentContrastKey, recordedMask.map { Double($0.constraint.minimumContrast) })
 let scaleJitter = objective(scaleJitterKey, recorded?.scaleJitter)
 for (name, value) in [("ngf", args[ngfKey]), ("blocks", args[blocksKey]), ("ndf", args[ndfKey]), ("batch", args[batchKey])]
 where value < 1 { spec.usageExit("--\(name) must be 1 or more, got \(value)") }

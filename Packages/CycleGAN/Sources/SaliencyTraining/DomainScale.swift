@@ -116,12 +116,6 @@ extension NormalizedSlice {
 }
 
 extension ImageDomain {
-    /// The domain with every plane resampled by `mapping` (to the model's diameter); planes smaller than
-    /// `minimumSide` afterwards are an error naming them.
-    public func rescaled(_ mapping: ScaleMapping, minimumSide: Int) throws -> ImageDomain {
-        try rescaled(Array(repeating: mapping, count: slices.count), minimumSide: minimumSide)
-    }
-
     /// The domain with plane `i` resampled by `mappings[i]`; planes smaller than `minimumSide` afterwards
     /// are an error naming them. - Precondition: one mapping per plane.
     public func rescaled(_ mappings: [ScaleMapping], minimumSide: Int) throws -> ImageDomain {

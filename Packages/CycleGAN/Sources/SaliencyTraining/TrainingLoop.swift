@@ -185,12 +185,12 @@ public struct SaliencyNetTraining {
         }
         let sourceData = try ImageDomain.load(files: options.sourceFiles, channel: options.channel, low: options.lowPercentile,
                                               high: options.highPercentile, minimumSide: 1)
+        var sourceD = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
         // No target images: synthesize them at the warm start's nucleus diameter, else at the source's.
         if options.targetFiles.isEmpty {
             guard options.syntheticTargets > 0 else { throw TrainingError.data("no target images, and none to synthesize") }
             let fromModel = try initial.flatMap { try $0.metadata.nucleusDiameter(path: options.initialWeights ?? "") }
-            let fromSource = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
-            let diameter = fromModel ?? fromSource?.domain.diameter ?? 11.8
+            let diameter = fromModel ?? sourceD?.domain.diameter ?? 11.8
             options.targetFiles = try Adaptation.synthesizeTargets(
                 count: options.syntheticTargets, diameter: diameter, seed: options.seed &+ 0x5eed,
                 folder: (options.outputFolder as NSString).appendingPathComponent("synthetic-target"))
@@ -199,7 +199,6 @@ public struct SaliencyNetTraining {
         let targetData = try ImageDomain.load(files: options.targetFiles, channel: options.channel, low: options.lowPercentile,
                                               high: options.highPercentile, minimumSide: 1)
         let targetD = try DomainScale.resolve(options.targetDiameter, domain: targetData, files: options.targetFiles, name: "target")
-        var sourceD = try DomainScale.resolve(options.sourceDiameter, domain: sourceData, files: options.sourceFiles, name: "source")
         // A domain whose diameter cannot be estimated takes the other's (nothing is rescaled); with neither,
         // the model records no diameter.
         if sourceD == nil, let t = targetD {
