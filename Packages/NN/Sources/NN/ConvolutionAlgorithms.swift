@@ -4,7 +4,7 @@ import TensorCore
 ///
 /// ``automatic`` picks by geometry (``resolved(inputChannels:outputChannels:kernel:stride:padding:)``):
 /// * 3×3, stride 1, padding ≤ 2, at least 8 input and output channels → Winograd `F(4×4,3×3)`
-///   (forward and input gradient; the weight gradient stays im2col + sgemm);
+///   (forward, input gradient and weight gradient);
 /// * stride 1, at most 4 output channels, kernel ≥ 2 → the direct kernel
 ///   (``DirectConvolution``), e.g. the generator's 7×7 64 → 1 output layer, where im2col + sgemm
 ///   would be a one-row GEMM (≈ 2 GFLOP/s);
@@ -277,7 +277,10 @@ public enum WinogradConvolution {
     /// Gradients of `Tensor.winogradConv2d(x, weight: w, padding: p, border:)` given `dy`:
     /// input gradient by Winograd on `dy` with the flipped, transposed weight (padding `2 − p`;
     /// for reflection padding `2` on the padded grid, then folded back); weight gradient by
-    /// im2col + sgemm on the padded input; bias gradient by sums.
+    /// Winograd too (`Tensor.winogradConv2dWeightGradient`: `Gᵀ [Σ_t (A dY_t Aᵀ) ⊙ (Bᵀ d_t B)] G`,
+    /// the padding read in place); bias gradient by sums. The im2col path
+    /// (``ConvolutionKernels/conv2dBackward(input:weight:outputGradient:stride:padding:needInput:needWeight:needBias:workspaceBytes:)``)
+    /// is the twin the tests compare with.
     public static func backward(
         input x: Tensor, weight w: Tensor, outputGradient dy: Tensor, padding p: Int, border: BorderMode,
         variant: WinogradVariant, needInput: Bool, needWeight: Bool, needBias: Bool
@@ -292,15 +295,10 @@ public enum WinogradConvolution {
                     Tensor.winogradConv2d(dy, weight: w, padding: 2, border: .zero, variant: variant, adjoint: true), padding: p)
             }
         }
-        var dw: Tensor? = nil, db: Tensor? = nil
-        if needWeight || needBias {
-            let padded = border == .reflect && p > 0
-            let r = ConvolutionKernels.conv2dBackward(
-                input: padded ? ReflectionPadding.forward(x, padding: p) : x, weight: w, outputGradient: dy,
-                stride: 1, padding: padded ? 0 : p, needInput: false, needWeight: needWeight, needBias: needBias)
-            dw = r.weight
-            db = r.bias
-        }
+        let dw = needWeight
+            ? Tensor.winogradConv2dWeightGradient(x, outputGradient: dy, padding: p, border: border, variant: variant)
+            : nil
+        let db = needBias ? dy.sum(axes: [0, 2, 3]) : nil
         return (dx, dw, db)
     }
 }

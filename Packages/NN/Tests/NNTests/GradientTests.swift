@@ -69,6 +69,25 @@ extension NNTests {
         }
     }
 
+    /// The Winograd path (forward, input and weight gradient all by Winograd's transforms) with
+    /// each variant, zero and reflection padding, forced at a size the automatic choice would
+    /// give to im2col. The output is linear in each parameter, so the central difference has no
+    /// truncation error and a step of 0.05 is exact up to rounding; a small step would let
+    /// F(4×4)'s own rounding (about two bits more than im2col's) dominate the difference.
+    @Test(arguments: [
+        (WinogradVariant.f2x2, Padding.zero, 1), (.f4x4, .zero, 1), (.f4x4, .reflect, 1), (.f2x2, .reflect, 1), (.f4x4, .zero, 2),
+    ])
+    func gradientOfWinogradConv2d(_ c: (WinogradVariant, Padding, Int)) {
+        let (variant, mode, p) = c
+        let x = Parameter(name: "x", value: uniform([2, 3, 9, 7], seed: 17))
+        let w = Parameter(name: "w", value: uniform([4, 3, 3, 3], seed: 18).map { $0 * 0.5 })
+        let b = Parameter(name: "b", value: uniform([4], seed: 19))
+        checkGradients([x, w, b], h: 0.05) { t in
+            Variable.conv2d(t.parameter(x), weight: t.parameter(w), bias: t.parameter(b), padding: p, paddingMode: mode,
+                            algorithm: .winograd(variant))
+        }
+    }
+
     @Test(arguments: [(3, 2, 1, 1), (4, 2, 1, 0), (3, 1, 1, 0)])
     func gradientOfConvTranspose2d(_ c: (Int, Int, Int, Int)) {
         let (k, s, p, op) = c

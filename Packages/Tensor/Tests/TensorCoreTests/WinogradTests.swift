@@ -42,6 +42,51 @@ extension TensorCoreTests {
             }
         }
 
+        /// The weight gradient `∂w[co, ci, ky, kx] = Σ dy[n, co, oy, ox] · x̃[n, ci, oy + ky, ox + kx]`
+        /// by Winograd against the naive sum in Float64, zero and reflection padding, partial
+        /// edge tiles, rows of ≥ 16 whole tiles (the vector gather), one-tile-row bands, 1 and 2
+        /// threads. The gradient sums `P = N·outH·outW` products: tolerance `c·P` absolute
+        /// (`c` 1e-7 for F(2×2), 5e-7 for F(4×4), about twice the worst measured error; the F(4×4)
+        /// transforms scale by up to 8·8 before the 1/24 factors) plus 1e-5 relative.
+        @Test("weight gradient ≈ naive sum, zero and reflection padding, bands, 1 and 2 threads",
+              arguments: WinogradVariant.allCases)
+        func weightGradient(_ variant: WinogradVariant) {
+            var cases = Cases(seed: 33)
+            // (N, Cin, Cout, H, W, padding)
+            let shapes = [(1, 1, 1, 3, 3, 0), (2, 3, 4, 9, 11, 1), (1, 5, 3, 6, 7, 0), (1, 2, 2, 13, 5, 2),
+                          (1, 20, 17, 17, 19, 1), (2, 9, 5, 8, 8, 1), (1, 3, 5, 9, 70, 1), (1, 2, 3, 6, 130, 1)]
+            forEachThreadCount { _ in
+                for (n, cin, cout, h, w, p) in shapes {
+                    let x = cases.tensor([n, cin, h, w])
+                    let (outH, outW) = (h + 2 * p - 2, w + 2 * p - 2)
+                    let dy = cases.tensor([n, cout, outH, outW])
+                    let c: Float = (variant == .f2x2 ? 1e-7 : 5e-7) * Float(n * outH * outW)
+                    var borders: [BorderMode] = [.zero]
+                    if p >= 1 && p < h && p < w { borders.append(.reflect) }
+                    for border in borders {
+                        let padded = border == .reflect ? Reference.reflectionPad(x, padding: p) : x
+                        let q = border == .reflect ? 0 : p
+                        var naive = Tensor.zeros([cout, cin, 3, 3])
+                        for co in 0..<cout { for ci in 0..<cin { for ky in 0..<3 { for kx in 0..<3 {
+                            var s = 0.0
+                            for i in 0..<n { for oy in 0..<outH { for ox in 0..<outW {
+                                let (iy, ix) = (oy + ky - q, ox + kx - q)
+                                guard iy >= 0, ix >= 0, iy < padded.shape[2], ix < padded.shape[3] else { continue }
+                                s += Double(dy[i, co, oy, ox]) * Double(padded[i, ci, iy, ix])
+                            } } }
+                            naive[co, ci, ky, kx] = Float(s)
+                        } } } }
+                        for budget in [Winograd.defaultWorkspaceBytes, 1] {
+                            let fast = Tensor.winogradConv2dWeightGradient(x, outputGradient: dy, padding: p, border: border,
+                                                                           variant: variant, workspaceBytes: budget)
+                            #expect(fast.isApproximatelyEqual(to: naive, absoluteTolerance: c, relativeTolerance: 1e-5),
+                                    "\(variant) \(border) \(x.shape) p=\(p) budget=\(budget): max difference \(fast.maxAbsoluteDifference(naive)) (tolerance \(c))")
+                        }
+                    }
+                }
+            }
+        }
+
         /// `adjoint: true` convolves with the flipped, transposed kernel (the input gradient).
         @Test("adjoint mode == convolution with the flipped, transposed kernel", arguments: WinogradVariant.allCases)
         func adjoint(_ variant: WinogradVariant) {
