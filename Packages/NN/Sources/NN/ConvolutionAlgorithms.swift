@@ -131,11 +131,14 @@ public enum DirectConvolution {
         for c in 0..<left { let ix = Winograd.sourceIndexForDirect(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix] }
         let inner = Swift.min(w, width - left)
         if inner > 0 { (row + left).update(from: s, count: inner) }
-        if left + inner < width {
-            for c in (left + inner)..<width {
+        // The right padding (p columns), then zeros: padded column c ≥ W + 2p is never a pixel.
+        let right = Swift.min(width, left + inner + p)
+        if left + inner < right {
+            for c in (left + inner)..<right {
                 let ix = Winograd.sourceIndexForDirect(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix]
             }
         }
+        if right < width { (row + right).update(repeating: 0, count: width - right) }
         return true
     }
 

@@ -177,6 +177,46 @@ public enum Winograd {
         }
     }
 
+    /// Gathers 16 consecutive tiles `g ..< g + 16` of a band (row-major over `tilesX` tiles per
+    /// tile row) for rows `i < rows` of their patches: lane `q` of `d[i·α + j]` is
+    /// `scratch[(m·ty + i)·width + m·tx + j]` for tile `g + q = ty·tilesX + tx`, `j < α`.
+    /// When the 16 tiles span several tile rows (narrow images: at 128² training crops the
+    /// residual convolutions have 8 tiles per row), each row is one strided load per patch row,
+    /// blended into the lanes it owns; the loads of a later row start before that row (at a
+    /// negative column), which stays inside `scratch` since each row holds more than `16m` floats.
+    /// - Precondition: `g + 16 ≤` the band's tiles; `width ≥ tilesX·m + 15m + α − 2` (a strided
+    ///   load reads `16m + α − 2` floats from a tile's start).
+    @inline(__always)
+    static func gatherGroup(
+        _ variant: WinogradVariant, _ scratch: UnsafePointer<Float>, width: Int, group g: Int, tilesX: Int, rows: Int,
+        into d: UnsafeMutablePointer<V16>, blend: UnsafeMutablePointer<V16>
+    ) {
+        let m = variant.outputTile, alpha = variant.inputTile
+        let firstRow = g / tilesX, lastRow = (g + 15) / tilesX
+        typealias Bits = SIMD16<UInt32>
+        for ty in firstRow...lastRow {
+            // Tile g + q is at column m·(g + q − ty·tilesX) of tile row ty.
+            let base = scratch + ty * m * width + (g - ty * tilesX) * m
+            if ty == firstRow {
+                for i in 0..<rows { stridedLoad(variant, base + i * width, d + i * alpha) }
+            } else {
+                // Lanes q ≥ ty·tilesX − g take this row's values (bitwise select: no arithmetic,
+                // so infinities and NaNs pass unchanged).
+                let first = ty * tilesX - g
+                var mask = Bits()
+                for q in first..<16 { mask[q] = 0xFFFF_FFFF }
+                let keep = ~mask
+                for i in 0..<rows {
+                    stridedLoad(variant, base + i * width, blend)
+                    for j in 0..<alpha {
+                        let a = unsafeBitCast(d[i * alpha + j], to: Bits.self), b = unsafeBitCast(blend[j], to: Bits.self)
+                        d[i * alpha + j] = unsafeBitCast((a & keep) | (b & mask), to: V16.self)
+                    }
+                }
+            }
+        }
+    }
+
     /// Source index of padded coordinate `i` (image extent `n`, padding offset already
     /// removed), or −1 when it reads zero.
     @inline(__always)
@@ -307,7 +347,8 @@ public enum Winograd {
         Parallel.forEachChunk(count: cin, minimumChunk: minChannels) { channels in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRows * scratchWidth)
             let d = UnsafeMutablePointer<V16>.allocate(capacity: a2)
-            defer { scratch.deallocate(); d.deallocate() }
+            let blend = UnsafeMutablePointer<V16>.allocate(capacity: alpha)
+            defer { scratch.deallocate(); d.deallocate(); blend.deallocate() }
             let offsets = UnsafeMutablePointer<Int>.allocate(capacity: 16)
             defer { offsets.deallocate() }
             for ci in channels {
@@ -325,11 +366,15 @@ public enum Winograd {
                     for c in 0..<left { let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix] }
                     let inner = Swift.min(w, scratchWidth - left)
                     if inner > 0 { (row + left).update(from: s, count: inner) }
-                    if left + inner < scratchWidth {
-                        for c in (left + inner)..<scratchWidth {
+                    // The right padding (p columns), then zeros: padded column c ≥ W + 2p is
+                    // never an image pixel, and the slack is only read into discarded lanes.
+                    let right = Swift.min(scratchWidth, left + inner + p)
+                    if left + inner < right {
+                        for c in (left + inner)..<right {
                             let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix]
                         }
                     }
+                    if right < scratchWidth { (row + right).update(repeating: 0, count: scratchWidth - right) }
                 }
                 let vChannel = vBuffer + ci * ldT
                 for g in stride(from: 0, to: ldT, by: 16) {
@@ -340,6 +385,10 @@ public enum Winograd {
                         for i in 0..<alpha {
                             stridedLoad(variant, base + i * scratchWidth, d + i * alpha)
                         }
+                    } else if g + 16 <= tiles && tilesX >= 4 {
+                        // 16 tiles over up to 5 tile rows: one strided load per row, blended.
+                        gatherGroup(variant, scratch, width: scratchWidth, group: g, tilesX: tilesX, rows: alpha,
+                                    into: d, blend: blend)
                     } else {
                         for q in 0..<16 {
                             let t = Swift.min(g + q, tiles - 1)
@@ -406,7 +455,9 @@ public enum Winograd {
         Parallel.forEachChunk(count: cout, minimumChunk: minChannels) { channels in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRows * scratchWidth)
             let d = UnsafeMutablePointer<V16>.allocate(capacity: a2)
-            defer { scratch.deallocate(); d.deallocate() }
+            let blend = UnsafeMutablePointer<V16>.allocate(capacity: alpha)
+            let offsets = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+            defer { scratch.deallocate(); d.deallocate(); blend.deallocate(); offsets.deallocate() }
             for co in channels {
                 // scratch[r, c] = dy[co, m·ty0 + r, c], zero outside the output.
                 for r in 0..<scratchRows {
@@ -424,14 +475,20 @@ public enum Winograd {
                     if g + 16 <= tiles && g % tilesX + 16 <= tilesX {
                         let base = scratch + (g / tilesX) * m * scratchWidth + (g % tilesX) * m
                         for i in 0..<m { stridedLoad(variant, base + i * scratchWidth, d + i * alpha) }
+                    } else if g + 16 <= tiles && tilesX >= 4 {
+                        gatherGroup(variant, scratch, width: scratchWidth, group: g, tilesX: tilesX, rows: m,
+                                    into: d, blend: blend)
                     } else {
+                        let lanes = Swift.min(16, tiles - g)
+                        for q in 0..<lanes {
+                            let t = g + q
+                            offsets[q] = (t / tilesX) * m * scratchWidth + (t % tilesX) * m
+                        }
                         for i in 0..<m {
                             for j in 0..<m {
-                                var v = V16()
-                                for q in 0..<Swift.min(16, tiles - g) {
-                                    let t = g + q
-                                    v[q] = scratch[((t / tilesX) * m + i) * scratchWidth + (t % tilesX) * m + j]
-                                }
+                                var v = V16()  // lanes past the band's tiles stay zero
+                                let base = scratch + i * scratchWidth + j
+                                for q in 0..<lanes { v[q] = base[offsets[q]] }
                                 d[i * alpha + j] = v
                             }
                         }

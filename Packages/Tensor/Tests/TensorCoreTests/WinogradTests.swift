@@ -20,8 +20,10 @@ extension TensorCoreTests {
             // (N, Cin, Cout, H, W, padding)
             let shapes = [(1, 1, 1, 3, 3, 0), (2, 3, 4, 9, 11, 1), (1, 5, 3, 6, 7, 0), (1, 2, 2, 13, 5, 2),
                           (1, 20, 17, 17, 19, 1), (1, 4, 6, 4, 37, 1), (2, 9, 5, 8, 8, 1),
-                          // Rows of ≥ 16 whole tiles take the vector gather/scatter path.
-                          (1, 3, 5, 9, 70, 1), (1, 2, 3, 6, 130, 1)]
+                          // Rows of ≥ 16 whole tiles take the vector gather/scatter path; rows of
+                          // 4–15 tiles the multi-row gather (8 tiles per row, and groups of 16
+                          // that start mid-row and span three tile rows).
+                          (1, 3, 5, 9, 70, 1), (1, 2, 3, 6, 130, 1), (1, 4, 6, 30, 30, 1), (1, 3, 4, 12, 26, 0)]
             forEachThreadCount { _ in
                 for (n, cin, cout, h, w, p) in shapes {
                     let x = cases.tensor([n, cin, h, w]), wt = cases.tensor([cout, cin, 3, 3]), b = cases.tensor([cout])
@@ -44,7 +46,7 @@ extension TensorCoreTests {
 
         /// The weight gradient `∂w[co, ci, ky, kx] = Σ dy[n, co, oy, ox] · x̃[n, ci, oy + ky, ox + kx]`
         /// by Winograd against the naive sum in Float64, zero and reflection padding, partial
-        /// edge tiles, rows of ≥ 16 whole tiles (the vector gather), one-tile-row bands, 1 and 2
+        /// edge tiles, rows of ≥ 16 and of 4–15 tiles (the vector gathers), one-tile-row bands, 1 and 2
         /// threads. The gradient sums `P = N·outH·outW` products: tolerance `c·P` absolute
         /// (`c` 1e-7 for F(2×2), 5e-7 for F(4×4), about twice the worst measured error; the F(4×4)
         /// transforms scale by up to 8·8 before the 1/24 factors) plus 1e-5 relative.
@@ -54,7 +56,8 @@ extension TensorCoreTests {
             var cases = Cases(seed: 33)
             // (N, Cin, Cout, H, W, padding)
             let shapes = [(1, 1, 1, 3, 3, 0), (2, 3, 4, 9, 11, 1), (1, 5, 3, 6, 7, 0), (1, 2, 2, 13, 5, 2),
-                          (1, 20, 17, 17, 19, 1), (2, 9, 5, 8, 8, 1), (1, 3, 5, 9, 70, 1), (1, 2, 3, 6, 130, 1)]
+                          (1, 20, 17, 17, 19, 1), (2, 9, 5, 8, 8, 1), (1, 3, 5, 9, 70, 1), (1, 2, 3, 6, 130, 1),
+                          (1, 4, 6, 30, 30, 1), (1, 3, 4, 12, 26, 0)]
             forEachThreadCount { _ in
                 for (n, cin, cout, h, w, p) in shapes {
                     let x = cases.tensor([n, cin, h, w])
