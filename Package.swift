@@ -99,7 +99,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "CycleGANTests", dependencies: [cycleGAN, saliencyTraining, losses, nn, tensor, io, segmentation],
-            path: "Packages/CycleGAN/Tests/CycleGANTests"),
+            path: "Packages/CycleGAN/Tests/CycleGANTests", exclude: ["Fixtures"]),
 
         .testTarget(name: "NuclearScaleTests", dependencies: [nuclearScale], path: "Packages/NuclearScale/Tests/NuclearScaleTests"),
         .testTarget(name: "ReportTests", dependencies: [report, imageCore], path: "Packages/Report/Tests/ReportTests"),

@@ -47,6 +47,6 @@ let package = Package(
             .product(name: "MicroscopyIO", package: "MicroscopyIO"),
             .product(name: "Segmentation", package: "Segmentation"),
             .product(name: "NuclearScale", package: "NuclearScale"),
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )
