@@ -57,10 +57,84 @@ public enum Winograd {
     /// `flipped`, of the kernel rotated by 180° (`g[2 − ky, 2 − kx]`), which is what the input
     /// gradient needs (then used with `transposedWeight: true` in ``forward``: no flipped,
     /// transposed copy of the weight is made).
+    ///
+    /// 16 kernels at a time in `SIMD16` lanes: `t = G g` (α × 3) then `U = t Gᵀ` (α × α) with G's
+    /// rows factored (``filterTransform(_:_:_:_:_:)``: 5 multiplies per column for F(4×4)), stored
+    /// as α² vectors along the channel pairs; parallel over groups of kernels. Slow twin:
+    /// ``transformWeightsByGEMM(_:outputChannels:inputChannels:variant:flipped:into:)``.
     /// - Parameters:
     ///   - weight: `[Cout, Cin, 3, 3]` row-major.
     ///   - transformed: `α² · Cout · Cin` floats, overwritten.
     public static func transformWeights(
+        _ weight: UnsafePointer<Float>, outputChannels cout: Int, inputChannels cin: Int,
+        variant: WinogradVariant, flipped: Bool = false, into transformed: UnsafeMutablePointer<Float>
+    ) {
+        let alpha = variant.inputTile, a2 = alpha * alpha
+        let pairs = cout * cin
+        let groups = (pairs + 15) / 16
+        Parallel.forEachChunk(count: groups, minimumChunk: 64) { range in
+            let taps = UnsafeMutablePointer<V16>.allocate(capacity: 9)
+            let t = UnsafeMutablePointer<V16>.allocate(capacity: alpha * 3)
+            let u = UnsafeMutablePointer<V16>.allocate(capacity: a2)
+            defer { taps.deallocate(); t.deallocate(); u.deallocate() }
+            // Transposed through memory (scalar stores, then vector loads): lane inserts are slow.
+            let lanesOfTaps = UnsafeMutableRawPointer(taps).assumingMemoryBound(to: Float.self)
+            for group in range {
+                let p0 = group * 16, lanes = Swift.min(16, pairs - p0)
+                let src = weight + p0 * 9
+                if lanes < 16 { lanesOfTaps.update(repeating: 0, count: 9 * 16) }
+                for q in 0..<lanes {
+                    for k in 0..<9 { lanesOfTaps[k * 16 + q] = src[q * 9 + (flipped ? 8 - k : k)] }
+                }
+                // t[i, kx] = Σ_ky G[i, ky]·g[ky, kx]: column kx of g is taps[kx], taps[3 + kx], taps[6 + kx].
+                for kx in 0..<3 { filterTransform(variant, taps + kx, 3, t + kx, 3) }
+                // U[i, j] = Σ_kx t[i, kx]·G[j, kx].
+                for i in 0..<alpha { filterTransform(variant, t + i * 3, 1, u + i * alpha, 1) }
+                if lanes == 16 {
+                    for xi in 0..<a2 {
+                        UnsafeMutableRawPointer(transformed + xi * pairs + p0).storeBytes(of: u[xi], as: V16.self)
+                    }
+                } else {
+                    for xi in 0..<a2 {
+                        for q in 0..<lanes { transformed[xi * pairs + p0 + q] = u[xi][q] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `G · (g[0], g[s], g[2s])`: 3 values in, α out (`out[0], out[os], …`), G's rows factored:
+    /// F(2×2): `g0, ½(g0 + g2) ± ½g1, g2`; F(4×4): `g0/4, −(g0 + g2)/6 ∓ g1/6,
+    /// g0/24 + g2/6 ± g1/12, g2`.
+    @inline(__always)
+    static func filterTransform(
+        _ v: WinogradVariant, _ g: UnsafePointer<V16>, _ s: Int, _ out: UnsafeMutablePointer<V16>, _ os: Int
+    ) {
+        let g0 = g[0], g1 = g[s], g2 = g[2 * s]
+        switch v {
+        case .f2x2:
+            let h = 0.5 * (g0 + g2), d = 0.5 * g1
+            out[0] = g0
+            out[os] = h + d
+            out[2 * os] = h - d
+            out[3 * os] = g2
+        case .f4x4:
+            let a = -(g0 + g2) * (1 / 6 as Float), b = g1 * (1 / 6 as Float)
+            let c = g0 * (1 / 24 as Float) + g2 * (1 / 6 as Float), d = g1 * (1 / 12 as Float)
+            out[0] = g0 * 0.25
+            out[os] = a - b
+            out[2 * os] = a + b
+            out[3 * os] = c + d
+            out[4 * os] = c - d
+            out[5 * os] = g2
+        }
+    }
+
+    /// The slow twin of ``transformWeights(_:outputChannels:inputChannels:variant:flipped:into:)``:
+    /// the same transform as one sgemm with `G ⊗ G` (computed in Float64, rounded once). It was the
+    /// implementation until the GEMM's `K = 9` proved memory-bound (0.9 ms for 256 × 256 channels,
+    /// a fifth of the convolution it serves); the tests check that both agree.
+    public static func transformWeightsByGEMM(
         _ weight: UnsafePointer<Float>, outputChannels cout: Int, inputChannels cin: Int,
         variant: WinogradVariant, flipped: Bool = false, into transformed: UnsafeMutablePointer<Float>
     ) {

@@ -109,6 +109,35 @@ extension TensorCoreTests {
             }
         }
 
+        /// The SIMD weight transform against its sgemm twin (`G ⊗ G` in Float64, rounded once),
+        /// plain and flipped, with pair counts that leave a partial group of 16, 1 and 2 threads.
+        @Test("weight transform == its sgemm twin, plain and flipped", arguments: WinogradVariant.allCases)
+        func transformMatchesTwin(_ variant: WinogradVariant) {
+            var cases = Cases(seed: 34)
+            forEachThreadCount { _ in
+                for (cout, cin) in [(1, 1), (3, 5), (16, 16), (37, 29)] {
+                    let w = cases.tensor([cout, cin, 3, 3])
+                    let count = Winograd.transformedWeightCount(outputChannels: cout, inputChannels: cin, variant: variant)
+                    for flipped in [false, true] {
+                        var fast = [Float](repeating: .nan, count: count), twin = [Float](repeating: .nan, count: count)
+                        w.withUnsafeBufferPointer { wp in
+                            fast.withUnsafeMutableBufferPointer {
+                                Winograd.transformWeights(wp.baseAddress!, outputChannels: cout, inputChannels: cin, variant: variant,
+                                                          flipped: flipped, into: $0.baseAddress!)
+                            }
+                            twin.withUnsafeMutableBufferPointer {
+                                Winograd.transformWeightsByGEMM(wp.baseAddress!, outputChannels: cout, inputChannels: cin,
+                                                                variant: variant, flipped: flipped, into: $0.baseAddress!)
+                            }
+                        }
+                        let worst = zip(fast, twin).map { abs($0 - $1) }.max() ?? .nan
+                        // |U| ≤ 9 (|g| < 1, |G| ≤ 1): a few Float32 roundings of the factored rows.
+                        #expect(worst <= 2e-6, "\(variant) \(cout)x\(cin) flipped \(flipped): max difference \(worst)")
+                    }
+                }
+            }
+        }
+
         @Test("weight transform G g Gᵀ of a delta kernel and band sizing")
         func transformAndBands() {
             // g = e_{1,1} (centre tap): U[(i, j)] = G[i, 1]·G[j, 1].
