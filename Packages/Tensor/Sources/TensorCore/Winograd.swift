@@ -48,6 +48,11 @@ public enum Winograd {
     /// Budget for the transform-domain matrices `V` and `M` of one band: 24 MiB.
     public static let defaultWorkspaceBytes = 24 << 20
 
+    /// Budget for the transform-domain weight gradient `dU` of one chunk of output channels in
+    /// `Tensor.winogradConv2dWeightGradient`: 4 MiB (256 → 256 channels at F(4×4): 3 chunks;
+    /// the whole dU would be 9.4 MB).
+    public static let weightGradientChunkBytes = 4 << 20
+
     /// Floats of a transformed weight: `α² · Cout · Cin`.
     public static func transformedWeightCount(outputChannels: Int, inputChannels: Int, variant: WinogradVariant) -> Int {
         variant.inputTile * variant.inputTile * outputChannels * inputChannels
@@ -697,7 +702,8 @@ extension Tensor {
     /// `Reference.conv2dBackward`.
     public static func winogradConv2dWeightGradient(
         _ input: Tensor, outputGradient dy: Tensor, padding: Int = 1, border: BorderMode = .zero,
-        variant: WinogradVariant = .f4x4, workspaceBytes: Int = Winograd.defaultWorkspaceBytes
+        variant: WinogradVariant = .f4x4, workspaceBytes: Int = Winograd.defaultWorkspaceBytes,
+        chunkBytes: Int = Winograd.weightGradientChunkBytes
     ) -> Tensor {
         precondition(input.rank == 4 && dy.rank == 4 && dy.shape[0] == input.shape[0],
                      "winogradConv2dWeightGradient: input \(input.shape) and gradient \(dy.shape) must be NCHW with one batch")
@@ -705,23 +711,34 @@ extension Tensor {
         let (cout, outH, outW) = (dy.shape[1], h + 2 * padding - 2, w + 2 * padding - 2)
         precondition(dy.shape[2] == outH && dy.shape[3] == outW,
                      "winogradConv2dWeightGradient: gradient \(dy.shape) does not match the output [\(n), \(cout), \(outH), \(outW)]")
-        let count = Winograd.transformedWeightCount(outputChannels: cout, inputChannels: cin, variant: variant)
-        let du = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, count))
-        du.initialize(repeating: 0, count: count)
+        // Output channels in balanced chunks of at most max(8, chunkBytes / (4α²·Cin)), so the
+        // transient stays small next to the gradient itself (the input transform is redone per chunk).
+        let a2 = variant.inputTile * variant.inputTile
+        let fit = Swift.max(8, chunkBytes / Swift.max(1, a2 * cin * MemoryLayout<Float>.stride))
+        let chunks = (cout + fit - 1) / Swift.max(1, fit)
+        let largest = (cout + Swift.max(1, chunks) - 1) / Swift.max(1, chunks)
+        let du = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, a2 * largest * cin))
         defer { du.deallocate() }
-        input.withUnsafeBufferPointer { x in
-            dy.withUnsafeBufferPointer { g in
-                for i in 0..<n {
-                    Winograd.weightGradient(image: x.baseAddress! + i * cin * h * w, channels: cin, height: h, width: w,
-                                            padding: padding, border: border,
-                                            outputGradient: g.baseAddress! + i * cout * outH * outW, outputChannels: cout,
-                                            transformedGradient: du, variant: variant, workspaceBytes: workspaceBytes)
-                }
-            }
-        }
+        let outPlane = outH * outW
         return Tensor(shape: [cout, cin, 3, 3]) { out in
             guard let dw = out.baseAddress else { return }
-            Winograd.untransformWeightGradient(du, outputChannels: cout, inputChannels: cin, variant: variant, into: dw)
+            input.withUnsafeBufferPointer { x in
+                dy.withUnsafeBufferPointer { g in
+                    for chunk in 0..<chunks {
+                        let c0 = cout * chunk / chunks, c1 = cout * (chunk + 1) / chunks
+                        du.initialize(repeating: 0, count: a2 * (c1 - c0) * cin)
+                        for i in 0..<n {
+                            Winograd.weightGradient(image: x.baseAddress! + i * cin * h * w, channels: cin, height: h, width: w,
+                                                    padding: padding, border: border,
+                                                    outputGradient: g.baseAddress! + (i * cout + c0) * outPlane,
+                                                    outputChannels: c1 - c0, transformedGradient: du, variant: variant,
+                                                    workspaceBytes: workspaceBytes)
+                        }
+                        Winograd.untransformWeightGradient(du, outputChannels: c1 - c0, inputChannels: cin, variant: variant,
+                                                           into: dw + c0 * cin * 9)
+                    }
+                }
+            }
         }
     }
 }

@@ -46,7 +46,8 @@ extension TensorCoreTests {
 
         /// The weight gradient `∂w[co, ci, ky, kx] = Σ dy[n, co, oy, ox] · x̃[n, ci, oy + ky, ox + kx]`
         /// by Winograd against the naive sum in Float64, zero and reflection padding, partial
-        /// edge tiles, rows of ≥ 16 and of 4–15 tiles (the vector gathers), one-tile-row bands, 1 and 2
+        /// edge tiles, rows of ≥ 16 and of 4–15 tiles (the vector gathers), one-tile-row bands, output
+        /// channels in chunks (17 → 5 + 6 + 6), 1 and 2
         /// threads. The gradient sums `P = N·outH·outW` products: tolerance `c·P` absolute
         /// (`c` 1e-7 for F(2×2), 5e-7 for F(4×4), about twice the worst measured error; the F(4×4)
         /// transforms scale by up to 8·8 before the 1/24 factors) plus 1e-5 relative.
@@ -79,9 +80,10 @@ extension TensorCoreTests {
                             } } }
                             naive[co, ci, ky, kx] = Float(s)
                         } } } }
-                        for budget in [Winograd.defaultWorkspaceBytes, 1] {
+                        // Default budgets; one-tile-row bands with output channels in chunks of 8.
+                        for (budget, chunk) in [(Winograd.defaultWorkspaceBytes, Winograd.weightGradientChunkBytes), (1, 1)] {
                             let fast = Tensor.winogradConv2dWeightGradient(x, outputGradient: dy, padding: p, border: border,
-                                                                           variant: variant, workspaceBytes: budget)
+                                                                           variant: variant, workspaceBytes: budget, chunkBytes: chunk)
                             #expect(fast.isApproximatelyEqual(to: naive, absoluteTolerance: c, relativeTolerance: 1e-5),
                                     "\(variant) \(border) \(x.shape) p=\(p) budget=\(budget): max difference \(fast.maxAbsoluteDifference(naive)) (tolerance \(c))")
                         }
