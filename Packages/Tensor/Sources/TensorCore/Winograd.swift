@@ -305,6 +305,40 @@ public enum Winograd {
         return i < 0 ? -i : 2 * (n - 1) - i
     }
 
+    /// How ``forward`` and ``weightGradient`` cut one image's output into bands of tile rows:
+    /// the output extent, the tile grid, the balanced band count and the largest band's lane count.
+    struct BandPlan {
+        let a2: Int, cin: Int, cout: Int
+        let outH: Int, outW: Int, tilesX: Int, tilesY: Int, bands: Int, maxTiles: Int
+
+        /// - Precondition: `H + 2p ≥ 3`, `W + 2p ≥ 3`; for reflection `p < H`, `p < W`.
+        init(channels cin: Int, height h: Int, width w: Int, padding p: Int, border: BorderMode, outputChannels cout: Int,
+             variant: WinogradVariant, workspaceBytes: Int) {
+            precondition(h + 2 * p >= 3 && w + 2 * p >= 3, "winograd: 3x3 kernel does not fit \(h)x\(w) with padding \(p)")
+            precondition(border == .zero || (p < h && p < w), "winograd: reflection padding \(p) must be < H=\(h) and < W=\(w)")
+            let m = variant.outputTile
+            (a2, self.cin, self.cout) = (variant.inputTile * variant.inputTile, cin, cout)
+            (outH, outW) = (h + 2 * p - 2, w + 2 * p - 2)
+            (tilesX, tilesY) = ((outW + m - 1) / m, (outH + m - 1) / m)
+            let rowsPerBand = tileRowsPerBand(inputChannels: cin, outputChannels: cout, outputWidth: outW,
+                                              outputHeight: outH, variant: variant, workspaceBytes: workspaceBytes)
+            bands = (tilesY + rowsPerBand - 1) / rowsPerBand
+            maxTiles = (((tilesY + bands - 1) / bands * tilesX + 15) / 16) * 16
+        }
+
+        /// The tile rows of band `band` (balanced).
+        func tileRows(_ band: Int) -> Range<Int> { (tilesY * band / bands)..<(tilesY * (band + 1) / bands) }
+
+        /// The band's tile count rounded up to whole groups of 16 lanes (the transform matrices' row length).
+        func paddedTiles(_ rows: Range<Int>) -> Int { ((rows.count * tilesX + 15) / 16) * 16 }
+
+        /// `V` `[α², Cin, maxTiles]` and `M` `[α², Cout, maxTiles]` for the largest band.
+        func allocateBuffers() -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+            (UnsafeMutablePointer<Float>.allocate(capacity: a2 * cin * maxTiles),
+             UnsafeMutablePointer<Float>.allocate(capacity: a2 * cout * maxTiles))
+        }
+    }
+
     /// Tile rows per band for a budget: the most whose `V` and `M` fit, at least 1, then
     /// balanced by the caller.
     public static func tileRowsPerBand(
@@ -336,28 +370,21 @@ public enum Winograd {
         output: UnsafeMutablePointer<Float>, variant: WinogradVariant, transposedWeight: Bool = false,
         workspaceBytes: Int = defaultWorkspaceBytes
     ) {
-        precondition(h + 2 * p >= 3 && w + 2 * p >= 3, "winograd: 3x3 kernel does not fit \(h)x\(w) with padding \(p)")
-        precondition(border == .zero || (p < h && p < w), "winograd: reflection padding \(p) must be < H=\(h) and < W=\(w)")
-        let m = variant.outputTile, alpha = variant.inputTile, a2 = alpha * alpha
-        let outH = h + 2 * p - 2, outW = w + 2 * p - 2
-        let tilesX = (outW + m - 1) / m, tilesY = (outH + m - 1) / m
-        let rowsPerBand = tileRowsPerBand(inputChannels: cin, outputChannels: cout, outputWidth: outW,
-                                          outputHeight: outH, variant: variant, workspaceBytes: workspaceBytes)
-        let bands = (tilesY + rowsPerBand - 1) / rowsPerBand
-        let maxRows = (tilesY + bands - 1) / bands
-        let maxTiles = ((maxRows * tilesX + 15) / 16) * 16
-        let vBuffer = UnsafeMutablePointer<Float>.allocate(capacity: a2 * cin * maxTiles)
-        let mBuffer = UnsafeMutablePointer<Float>.allocate(capacity: a2 * cout * maxTiles)
+        let plan = BandPlan(channels: cin, height: h, width: w, padding: p, border: border, outputChannels: cout,
+                            variant: variant, workspaceBytes: workspaceBytes)
+        let (m, alpha, a2) = (variant.outputTile, variant.inputTile, plan.a2)
+        let (outH, outW, tilesX, bands) = (plan.outH, plan.outW, plan.tilesX, plan.bands)
+        let (vBuffer, mBuffer) = plan.allocateBuffers()
         defer { vBuffer.deallocate(); mBuffer.deallocate() }
         let outPlane = outH * outW
 
         for band in 0..<bands {
-            let ty0 = tilesY * band / bands, ty1 = tilesY * (band + 1) / bands
-            let tiles = (ty1 - ty0) * tilesX
-            let ldT = ((tiles + 15) / 16) * 16
+            let rows = plan.tileRows(band)
+            let ty0 = rows.lowerBound, tiles = rows.count * tilesX
+            let ldT = plan.paddedTiles(rows)
             // 1. Input transform, parallel over input channels.
             transformInputBand(image: image, channels: cin, height: h, width: w, padding: p, border: border,
-                               tileRows: ty0..<ty1, tilesX: tilesX, variant: variant, into: vBuffer, ldT: ldT)
+                               tileRows: rows, tilesX: tilesX, variant: variant, into: vBuffer, ldT: ldT)
             let minChannels = Swift.max(1, 4096 / Swift.max(1, ldT))
             // 2. α² GEMMs: M[ξ] (Cout × T) = U[ξ] (Cout × Cin) · V[ξ] (Cin × T), each on all threads.
             //    (Running them side by side with one-thread sgemms was measured: no consistent gain.)
@@ -602,27 +629,18 @@ public enum Winograd {
         transformedGradient du: UnsafeMutablePointer<Float>, variant: WinogradVariant,
         workspaceBytes: Int = defaultWorkspaceBytes
     ) {
-        precondition(h + 2 * p >= 3 && w + 2 * p >= 3, "winograd: 3x3 kernel does not fit \(h)x\(w) with padding \(p)")
-        precondition(border == .zero || (p < h && p < w), "winograd: reflection padding \(p) must be < H=\(h) and < W=\(w)")
-        let m = variant.outputTile, alpha = variant.inputTile, a2 = alpha * alpha
-        let outH = h + 2 * p - 2, outW = w + 2 * p - 2
-        let tilesX = (outW + m - 1) / m, tilesY = (outH + m - 1) / m
-        let rowsPerBand = tileRowsPerBand(inputChannels: cin, outputChannels: cout, outputWidth: outW,
-                                          outputHeight: outH, variant: variant, workspaceBytes: workspaceBytes)
-        let bands = (tilesY + rowsPerBand - 1) / rowsPerBand
-        let maxRows = (tilesY + bands - 1) / bands
-        let maxTiles = ((maxRows * tilesX + 15) / 16) * 16
-        let vBuffer = UnsafeMutablePointer<Float>.allocate(capacity: a2 * cin * maxTiles)
-        let mBuffer = UnsafeMutablePointer<Float>.allocate(capacity: a2 * cout * maxTiles)
+        let plan = BandPlan(channels: cin, height: h, width: w, padding: p, border: border, outputChannels: cout,
+                            variant: variant, workspaceBytes: workspaceBytes)
+        let (vBuffer, mBuffer) = plan.allocateBuffers()
         defer { vBuffer.deallocate(); mBuffer.deallocate() }
-        for band in 0..<bands {
-            let rows = (tilesY * band / bands)..<(tilesY * (band + 1) / bands)
-            let ldT = ((rows.count * tilesX + 15) / 16) * 16
+        for band in 0..<plan.bands {
+            let rows = plan.tileRows(band)
+            let ldT = plan.paddedTiles(rows)
             transformInputBand(image: image, channels: cin, height: h, width: w, padding: p, border: border,
-                               tileRows: rows, tilesX: tilesX, variant: variant, into: vBuffer, ldT: ldT)
-            transformGradientBand(gradient: dy, channels: cout, height: outH, width: outW,
-                                  tileRows: rows, tilesX: tilesX, variant: variant, into: mBuffer, ldT: ldT)
-            for xi in 0..<a2 {
+                               tileRows: rows, tilesX: plan.tilesX, variant: variant, into: vBuffer, ldT: ldT)
+            transformGradientBand(gradient: dy, channels: cout, height: plan.outH, width: plan.outW,
+                                  tileRows: rows, tilesX: plan.tilesX, variant: variant, into: mBuffer, ldT: ldT)
+            for xi in 0..<plan.a2 {
                 BLAS.sgemm(transposeB: true, m: cout, n: cin, k: ldT, a: mBuffer + xi * cout * ldT, lda: ldT,
                            b: vBuffer + xi * cin * ldT, ldb: ldT, beta: 1, c: du + xi * cout * cin, ldc: cin)
             }
