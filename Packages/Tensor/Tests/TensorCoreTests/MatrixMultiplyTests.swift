@@ -1,5 +1,6 @@
 import Testing
 @testable import TensorCore
+import _CBLAS
 
 extension TensorCoreTests {
     @Suite("Matrix multiply through cblas_sgemm")
@@ -32,6 +33,41 @@ extension TensorCoreTests {
                                 "m=\(m) k=\(k) n=\(n) ta=\(ta) tb=\(tb) maxdiff=\(fast.maxAbsoluteDifference(slow))")
                     }
                 }
+            }
+        }
+
+        /// Independent GEMMs side by side (each core one-thread OpenBLAS) give the same products as
+        /// one after another, every index runs once, and the thread count is restored.
+        @Test("concurrentCalls: same products as in order, each index once, thread count restored, 1 and 2 threads")
+        func concurrentCalls() {
+            var cases = Cases(seed: 35)
+            let count = 7, (m, n, k) = (9, 13, 11)
+            let a = (0..<count).map { _ in cases.tensor([m, k]) }, b = (0..<count).map { _ in cases.tensor([k, n]) }
+            forEachThreadCount { threads in
+                var out = [Float](repeating: .nan, count: count * m * n)
+                let calls = UnsafeMutablePointer<Int>.allocate(capacity: count)
+                calls.initialize(repeating: 0, count: count)
+                defer { calls.deallocate() }
+                out.withUnsafeMutableBufferPointer { o in
+                    let base = o.baseAddress!
+                    BLAS.concurrentCalls(count: count) { i in
+                        calls[i] += 1
+                        a[i].withUnsafeBufferPointer { ap in
+                            b[i].withUnsafeBufferPointer { bp in
+                                BLAS.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
+                                           c: base + i * m * n, ldc: n)
+                            }
+                        }
+                    }
+                }
+                #expect((0..<count).allSatisfy { calls[$0] == 1 })
+                #expect(Parallel.threadCount == threads)
+                for i in 0..<count {
+                    let c = Tensor(shape: [m, n], scalars: Array(out[(i * m * n)..<((i + 1) * m * n)]))
+                    #expect(c.isApproximatelyEqual(to: Reference.matmul(a[i], b[i]), absoluteTolerance: 1e-5 * Float(k), relativeTolerance: 1e-4))
+                }
+                // A later GEMM still runs with the full thread count (OpenBLAS restored).
+                #expect(Int(openblas_get_num_threads()) == threads)
             }
         }
 
