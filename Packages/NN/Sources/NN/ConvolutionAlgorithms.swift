@@ -91,7 +91,8 @@ public enum DirectConvolution {
                                     let plane = src + ci * h * wd
                                     var present = [Bool](repeating: false, count: r + kh - 1)
                                     for ir in 0..<(r + kh - 1) {
-                                        present[ir] = fillRow(plane, h, wd, oy0 + ir - p, p, border, rows + ir * rowWidth, rowWidth)
+                                        present[ir] = Winograd.fillPaddedRow(plane, height: h, width: wd, row: oy0 + ir - p, padding: p, border: border,
+                                                                                     into: rows + ir * rowWidth, count: rowWidth)
                                     }
                                     for ry in 0..<r {
                                         for ky in 0..<kh where present[ry + ky] {
@@ -114,32 +115,6 @@ public enum DirectConvolution {
                 }
             }
         }
-    }
-
-    /// Builds padded row `iy − p`… of one plane: `row[c] = x̃[iy, c]` for the padded column
-    /// `c` (source column `c − p`, zero or reflected outside), zeros beyond `W + 2p`. Returns
-    /// false (row left unwritten) when the whole row is zero padding.
-    @inline(__always)
-    static func fillRow(
-        _ plane: UnsafePointer<Float>, _ h: Int, _ w: Int, _ iy: Int, _ p: Int, _ border: BorderMode,
-        _ row: UnsafeMutablePointer<Float>, _ width: Int
-    ) -> Bool {
-        let sy = Winograd.sourceIndexForDirect(iy, h, p, border)
-        if sy < 0 { return false }
-        let s = plane + sy * w
-        let left = Swift.min(p, width)
-        for c in 0..<left { let ix = Winograd.sourceIndexForDirect(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix] }
-        let inner = Swift.min(w, width - left)
-        if inner > 0 { (row + left).update(from: s, count: inner) }
-        // The right padding (p columns), then zeros: padded column c ≥ W + 2p is never a pixel.
-        let right = Swift.min(width, left + inner + p)
-        if left + inner < right {
-            for c in (left + inner)..<right {
-                let ix = Winograd.sourceIndexForDirect(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix]
-            }
-        }
-        if right < width { (row + right).update(repeating: 0, count: width - right) }
-        return true
     }
 
     /// `acc[ox] += Σ_kx taps[kx] · row[ox + kx]` for `ox < width` (a multiple of 16).
@@ -207,7 +182,8 @@ public enum DirectConvolution {
                         for image in 0..<n {
                             let plane = xp.baseAddress! + (image * cin + ci) * h * wd
                             for ir in 0..<(outH + kh - 1) {
-                                guard fillRow(plane, h, wd, ir - p, p, border, row, rowWidth) else { continue }
+                                guard Winograd.fillPaddedRow(plane, height: h, width: wd, row: ir - p, padding: p, border: border,
+                                                             into: row, count: rowWidth) else { continue }
                                 for ky in 0..<kh {
                                     let oy = ir - ky
                                     guard oy >= 0 && oy < outH else { continue }
@@ -262,16 +238,6 @@ public enum DirectConvolution {
         }
         let dw = needWeight ? weightGradient(input: x, outputGradient: dy, kernelHeight: kh, kernelWidth: kw, padding: p, border: border) : nil
         return (dx, dw, needBias ? dy.sum(axes: [0, 2, 3]) : nil)
-    }
-}
-
-extension Winograd {
-    /// The padded-coordinate source index shared with ``DirectConvolution`` (−1 for zero).
-    @inline(__always)
-    static func sourceIndexForDirect(_ i: Int, _ n: Int, _ p: Int, _ border: BorderMode) -> Int {
-        if i >= 0 && i < n { return i }
-        guard border == .reflect, i >= -p, i < n + p else { return -1 }
-        return i < 0 ? -i : 2 * (n - 1) - i
     }
 }
 

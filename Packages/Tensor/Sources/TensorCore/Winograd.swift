@@ -256,10 +256,41 @@ public enum Winograd {
         }
     }
 
+    /// Loads the `patch × patch` corner (α×α for the input, m×m for the output gradient) of the
+    /// patches of tiles `g ..< g + 16` of a band into `d[i·α + j]`, lane `q` for tile `g + q`:
+    /// ``gatherGroup`` when all 16 are tiles of rows at least 4 tiles wide, otherwise lane by lane,
+    /// with lanes past the band's `tiles` zero (they add nothing to the weight gradient's GEMMs,
+    /// and the forward discards them).
+    @inline(__always)
+    static func loadGroup(
+        _ variant: WinogradVariant, _ scratch: UnsafePointer<Float>, width: Int, group g: Int, tiles: Int, tilesX: Int,
+        patch: Int, into d: UnsafeMutablePointer<V16>, blend: UnsafeMutablePointer<V16>, offsets: UnsafeMutablePointer<Int>
+    ) {
+        if g + 16 <= tiles && tilesX >= 4 {
+            gatherGroup(variant, scratch, width: width, group: g, tilesX: tilesX, rows: patch, into: d, blend: blend)
+            return
+        }
+        let m = variant.outputTile, alpha = variant.inputTile
+        let lanes = Swift.min(16, tiles - g)
+        for q in 0..<lanes {
+            let t = g + q
+            offsets[q] = (t / tilesX) * m * width + (t % tilesX) * m
+        }
+        for i in 0..<patch {
+            for j in 0..<patch {
+                var v = V16()
+                let base = scratch + i * width + j
+                for q in 0..<lanes { v[q] = base[offsets[q]] }
+                d[i * alpha + j] = v
+            }
+        }
+    }
+
     /// Gathers 16 consecutive tiles `g ..< g + 16` of a band (row-major over `tilesX` tiles per
     /// tile row) for rows `i < rows` of their patches: lane `q` of `d[i·α + j]` is
     /// `scratch[(m·ty + i)·width + m·tx + j]` for tile `g + q = ty·tilesX + tx`, `j < α`.
-    /// When the 16 tiles span several tile rows (narrow images: at 128² training crops the
+    /// Tiles of one tile row are one strided load per patch row (even/odd shuffles of contiguous
+    /// 16-float loads, ``stridedLoad(_:_:_:)``). When the 16 tiles span several tile rows (narrow images: at 128² training crops the
     /// residual convolutions have 8 tiles per row), each row is one strided load per patch row,
     /// blended into the lanes it owns; the loads of a later row start before that row (at a
     /// negative column), which stays inside `scratch` since each row holds more than `16m` floats.
@@ -303,6 +334,45 @@ public enum Winograd {
         if i >= 0 && i < n { return i }
         guard border == .reflect, i >= -p, i < n + p else { return -1 }
         return i < 0 ? -i : 2 * (n - 1) - i
+    }
+
+    /// Builds row `iy` of a plane padded by `p` (zeros or reflection) into `row[0 ..< width]`:
+    /// `row[c] = x̃[iy, c]` with source column `c − p` (`sourceIndex`), zeros from padded column
+    /// `W + 2p` on (that slack is never an image pixel). Returns false, leaving `row` unwritten,
+    /// when the whole row is padding. Used by the Winograd band gathers and NN's direct
+    /// convolution, so every kernel that reads padding in place reads it the same way.
+    @inline(__always)
+    public static func fillPaddedRow(
+        _ plane: UnsafePointer<Float>, height h: Int, width w: Int, row iy: Int, padding p: Int, border: BorderMode,
+        into row: UnsafeMutablePointer<Float>, count width: Int
+    ) -> Bool {
+        let sy = sourceIndex(iy, h, p, border)
+        if sy < 0 { return false }
+        let s = plane + sy * w
+        let left = Swift.min(p, width)
+        for c in 0..<left { let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix] }
+        let inner = Swift.min(w, width - left)
+        if inner > 0 { (row + left).update(from: s, count: inner) }
+        let right = Swift.min(width, left + inner + p)
+        if left + inner < right {
+            for c in (left + inner)..<right { let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix] }
+        }
+        if right < width { (row + right).update(repeating: 0, count: width - right) }
+        return true
+    }
+
+    /// Rows `rows` of the padded plane (``fillPaddedRow(_:height:width:row:padding:border:into:count:)``)
+    /// one after another into `scratch`, `width` floats each; rows that are all padding are zeros.
+    static func fillPaddedRows(
+        _ plane: UnsafePointer<Float>, height h: Int, width w: Int, rows: Range<Int>, padding p: Int, border: BorderMode,
+        into scratch: UnsafeMutablePointer<Float>, width: Int
+    ) {
+        for (r, iy) in rows.enumerated() {
+            let row = scratch + r * width
+            if !fillPaddedRow(plane, height: h, width: w, row: iy, padding: p, border: border, into: row, count: width) {
+                row.update(repeating: 0, count: width)
+            }
+        }
     }
 
     /// How ``forward`` and ``weightGradient`` cut one image's output into bands of tile rows:
@@ -438,7 +508,7 @@ public enum Winograd {
 
     /// Step 2 of ``forward`` for the band of tile rows `tileRows`: `V[ξ, ci, t] = (Bᵀ d_t B)[ξ]`
     /// for each of its `T = tileRows.count · tilesX` tiles, into `v` laid out `[α², Cin, ldT]`
-    /// (`ldT ≥ T` a multiple of 16; lanes `t ≥ T` repeat the last tile). Tile `t` reads the
+    /// (`ldT ≥ T` a multiple of 16; lanes `t ≥ T` zero). Tile `t` reads the
     /// `α×α` patch at `(m·ty, m·tx)` of the image padded by `p` (zeros or reflection, read in place).
     /// Parallel over input channels. Shared by ``forward`` and ``weightGradient``.
     static func transformInputBand(
@@ -461,55 +531,12 @@ public enum Winograd {
             for ci in channels {
                 let src = image + ci * plane
                 // Padded band rows: scratch[r, c] = x̃[m·ty0 + r, c] (x̃ = padded image).
-                for r in 0..<scratchRows {
-                    let row = scratch + r * scratchWidth
-                    let iy = sourceIndex(m * ty0 + r - p, h, p, border)
-                    if iy < 0 {
-                        row.update(repeating: 0, count: scratchWidth)
-                        continue
-                    }
-                    let s = src + iy * w
-                    let left = Swift.min(p, scratchWidth)
-                    for c in 0..<left { let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix] }
-                    let inner = Swift.min(w, scratchWidth - left)
-                    if inner > 0 { (row + left).update(from: s, count: inner) }
-                    // The right padding (p columns), then zeros: padded column c ≥ W + 2p is
-                    // never an image pixel, and the slack is only read into discarded lanes.
-                    let right = Swift.min(scratchWidth, left + inner + p)
-                    if left + inner < right {
-                        for c in (left + inner)..<right {
-                            let ix = sourceIndex(c - p, w, p, border); row[c] = ix < 0 ? 0 : s[ix]
-                        }
-                    }
-                    if right < scratchWidth { (row + right).update(repeating: 0, count: scratchWidth - right) }
-                }
+                fillPaddedRows(src, height: h, width: w, rows: (m * ty0 - p)..<(m * ty0 - p + scratchRows), padding: p,
+                               border: border, into: scratch, width: scratchWidth)
                 let vChannel = vBuffer + ci * ldT
                 for g in stride(from: 0, to: ldT, by: 16) {
-                    if g + 16 <= tiles && g % tilesX + 16 <= tilesX {
-                        // 16 consecutive tiles of one tile row: lane q of d[i, j] is
-                        // row_i[x0 + m·q + j], a strided load done with vector shuffles.
-                        let base = scratch + (g / tilesX) * m * scratchWidth + (g % tilesX) * m
-                        for i in 0..<alpha {
-                            stridedLoad(variant, base + i * scratchWidth, d + i * alpha)
-                        }
-                    } else if g + 16 <= tiles && tilesX >= 4 {
-                        // 16 tiles over up to 5 tile rows: one strided load per row, blended.
-                        gatherGroup(variant, scratch, width: scratchWidth, group: g, tilesX: tilesX, rows: alpha,
-                                    into: d, blend: blend)
-                    } else {
-                        for q in 0..<16 {
-                            let t = Swift.min(g + q, tiles - 1)
-                            offsets[q] = (t / tilesX) * m * scratchWidth + (t % tilesX) * m
-                        }
-                        for i in 0..<alpha {
-                            for j in 0..<alpha {
-                                var v = V16()
-                                let base = scratch + i * scratchWidth + j
-                                for q in 0..<16 { v[q] = base[offsets[q]] }
-                                d[i * alpha + j] = v
-                            }
-                        }
-                    }
+                    loadGroup(variant, scratch, width: scratchWidth, group: g, tiles: tiles, tilesX: tilesX, patch: alpha,
+                              into: d, blend: blend, offsets: offsets)
                     for j in 0..<alpha { inputTransform(variant, d + j, alpha) }
                     for i in 0..<alpha { inputTransform(variant, d + i * alpha, 1) }
                     for xi in 0..<a2 {
@@ -567,39 +594,12 @@ public enum Winograd {
             defer { scratch.deallocate(); d.deallocate(); blend.deallocate(); offsets.deallocate() }
             for co in channels {
                 // scratch[r, c] = dy[co, m·ty0 + r, c], zero outside the output.
-                for r in 0..<scratchRows {
-                    let row = scratch + r * scratchWidth
-                    let oy = m * ty0 + r
-                    if oy < outH {
-                        row.update(from: dy + co * outPlane + oy * outW, count: outW)
-                        (row + outW).update(repeating: 0, count: scratchWidth - outW)
-                    } else {
-                        row.update(repeating: 0, count: scratchWidth)
-                    }
-                }
+                fillPaddedRows(dy + co * outPlane, height: outH, width: outW, rows: (m * ty0)..<(m * ty0 + scratchRows),
+                               padding: 0, border: .zero, into: scratch, width: scratchWidth)
                 let dmChannel = dm + co * ldT
                 for g in stride(from: 0, to: ldT, by: 16) {
-                    if g + 16 <= tiles && g % tilesX + 16 <= tilesX {
-                        let base = scratch + (g / tilesX) * m * scratchWidth + (g % tilesX) * m
-                        for i in 0..<m { stridedLoad(variant, base + i * scratchWidth, d + i * alpha) }
-                    } else if g + 16 <= tiles && tilesX >= 4 {
-                        gatherGroup(variant, scratch, width: scratchWidth, group: g, tilesX: tilesX, rows: m,
-                                    into: d, blend: blend)
-                    } else {
-                        let lanes = Swift.min(16, tiles - g)
-                        for q in 0..<lanes {
-                            let t = g + q
-                            offsets[q] = (t / tilesX) * m * scratchWidth + (t % tilesX) * m
-                        }
-                        for i in 0..<m {
-                            for j in 0..<m {
-                                var v = V16()  // lanes past the band's tiles stay zero
-                                let base = scratch + i * scratchWidth + j
-                                for q in 0..<lanes { v[q] = base[offsets[q]] }
-                                d[i * alpha + j] = v
-                            }
-                        }
-                    }
+                    loadGroup(variant, scratch, width: scratchWidth, group: g, tiles: tiles, tilesX: tilesX, patch: m,
+                              into: d, blend: blend, offsets: offsets)
                     for i in 0..<m { adjointOutputTransform(variant, d + i * alpha, 1) }
                     for j in 0..<alpha { adjointOutputTransform(variant, d + j, alpha) }
                     for xi in 0..<a2 {
