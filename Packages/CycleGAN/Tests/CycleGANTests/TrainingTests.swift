@@ -348,57 +348,60 @@ struct TrainingTests {
     /// after 4 iterations and resumed ends with exactly the weights, optimizer state and loss log of an
     /// uninterrupted run.
     @Test func tinyRunTrainsAndResumesExactly() throws {
-        let data = try TinyData(label: "resume")
-        defer { data.remove() }
-        var straightOptions = try data.options(out: "straight")
-        straightOptions.step.learningRate = 1e-3
-        var straight = try SaliencyNetTraining(options: straightOptions)
-        #expect(try straight.run() == .completed)
-        #expect(straight.iteration == 12)
+        // Bit-identical comparisons: no test of another module changes the thread count meanwhile.
+        try Parallel.withSteadyThreadCount {
+            let data = try TinyData(label: "resume")
+            defer { data.remove() }
+            var straightOptions = try data.options(out: "straight")
+            straightOptions.step.learningRate = 1e-3
+            var straight = try SaliencyNetTraining(options: straightOptions)
+            #expect(try straight.run() == .completed)
+            #expect(straight.iteration == 12)
 
-        var firstOptions = straightOptions
-        firstOptions.outputFolder = data.root + "/resumed"
-        firstOptions.stopAfterIterations = 4
-        var first = try SaliencyNetTraining(options: firstOptions)
-        #expect(try first.run() == .interrupted(iteration: 4))
-        var secondOptions = firstOptions
-        secondOptions.stopAfterIterations = 0
-        secondOptions.resume = true
-        var second = try SaliencyNetTraining(options: secondOptions)
-        #expect(second.iteration == 4)
-        #expect(try second.run() == .completed)
+            var firstOptions = straightOptions
+            firstOptions.outputFolder = data.root + "/resumed"
+            firstOptions.stopAfterIterations = 4
+            var first = try SaliencyNetTraining(options: firstOptions)
+            #expect(try first.run() == .interrupted(iteration: 4))
+            var secondOptions = firstOptions
+            secondOptions.stopAfterIterations = 0
+            secondOptions.resume = true
+            var second = try SaliencyNetTraining(options: secondOptions)
+            #expect(second.iteration == 4)
+            #expect(try second.run() == .completed)
 
-        let a = try SafeTensorsFile.read(from: straight.lastCheckpointPath)
-        let b = try SafeTensorsFile.read(from: second.lastCheckpointPath)
-        #expect(a.tensors.count == b.tensors.count && a.tensors.keys.contains("pool.X") && a.tensors.keys.contains("adam.generators.m.G.in_conv.weight"))
-        for (name, t) in a.tensors { #expect(b.tensors[name] == t, "\(name) differs after resume") }
-        // The loss logs agree but for the wall-clock column.
-        func rows(_ path: String) throws -> [String] {
-            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+            let a = try SafeTensorsFile.read(from: straight.lastCheckpointPath)
+            let b = try SafeTensorsFile.read(from: second.lastCheckpointPath)
+            #expect(a.tensors.count == b.tensors.count && a.tensors.keys.contains("pool.X") && a.tensors.keys.contains("adam.generators.m.G.in_conv.weight"))
+            for (name, t) in a.tensors { #expect(b.tensors[name] == t, "\(name) differs after resume") }
+            // The loss logs agree but for the wall-clock column.
+            func rows(_ path: String) throws -> [String] {
+                try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").dropLast().joined(separator: ",") }
+            }
+            let log = try rows(straight.lossesPath)
+            let resumedLog = try rows(second.lossesPath)
+            #expect(log.count == 13 && log == resumedLog)
+            let validationRows = try String(contentsOfFile: straight.validationPath, encoding: .utf8).split(separator: "\n")
+            #expect(validationRows.count == 5)
+            for file in [straight.bestGeneratorPath, straight.bestCheckpointPath, straightOptions.outputFolder + "/samples/epoch-0004.png"] {
+                #expect(FileManager.default.fileExists(atPath: file), "\(file)")
+            }
+            // The best generator loads as an enhancement model.
+            let model = try GeneratorModel.load(from: straight.bestGeneratorPath)
+            #expect(model.generator.options == straightOptions.generator)
+
+            // The cycle loss falls over a longer run.
+            var longOptions = straightOptions
+            longOptions.outputFolder = data.root + "/long"
+            longOptions.iterationsPerEpoch = 30
+            longOptions.validationFolder = nil
+            longOptions.sampleCount = 0
+            var long = try SaliencyNetTraining(options: longOptions)
+            var cycle: [Float] = []
+            _ = try long.run { event in if case .iteration(_, _, let l) = event { cycle.append(l.cycleX + l.cycleY) } }
+            let early = cycle.prefix(10).reduce(0, +), late = cycle.suffix(10).reduce(0, +)
+            #expect(late < 0.7 * early, "cycle loss \(early / 10) → \(late / 10)")
         }
-        let log = try rows(straight.lossesPath)
-        let resumedLog = try rows(second.lossesPath)
-        #expect(log.count == 13 && log == resumedLog)
-        let validationRows = try String(contentsOfFile: straight.validationPath, encoding: .utf8).split(separator: "\n")
-        #expect(validationRows.count == 5)
-        for file in [straight.bestGeneratorPath, straight.bestCheckpointPath, straightOptions.outputFolder + "/samples/epoch-0004.png"] {
-            #expect(FileManager.default.fileExists(atPath: file), "\(file)")
-        }
-        // The best generator loads as an enhancement model.
-        let model = try GeneratorModel.load(from: straight.bestGeneratorPath)
-        #expect(model.generator.options == straightOptions.generator)
-
-        // The cycle loss falls over a longer run.
-        var longOptions = straightOptions
-        longOptions.outputFolder = data.root + "/long"
-        longOptions.iterationsPerEpoch = 30
-        longOptions.validationFolder = nil
-        longOptions.sampleCount = 0
-        var long = try SaliencyNetTraining(options: longOptions)
-        var cycle: [Float] = []
-        _ = try long.run { event in if case .iteration(_, _, let l) = event { cycle.append(l.cycleX + l.cycleY) } }
-        let early = cycle.prefix(10).reduce(0, +), late = cycle.suffix(10).reduce(0, +)
-        #expect(late < 0.7 * early, "cycle loss \(early / 10) → \(late / 10)")
     }
 
     /// Resuming with other settings is refused with the differences named; an existing run is not overwritten.

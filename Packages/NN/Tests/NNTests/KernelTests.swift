@@ -7,11 +7,8 @@ import TensorCore
 /// `|fast − naive| ≤ 1e-5·K + 1e-4·|naive|` with K the length of the summed products.
 extension NNTests {
     static func forEachThreadCount(_ body: () -> Void) {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
         for threads in [1, 2] {
-            Parallel.threadCount = threads
-            body()
+            Parallel.withThreadCount(threads, body)
         }
     }
 

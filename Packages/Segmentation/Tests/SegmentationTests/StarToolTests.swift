@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import MicroscopyIO
 import Segmentation
+import TensorCore
 import Testing
 @testable import StarSegmentation
 
@@ -68,112 +69,121 @@ import Testing
     }
 
     @Test func trainedModelSegmentsThroughTheTool() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("star-tool-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let model = Self.model
-        let modelPath = dir.appendingPathComponent("discs.safetensors").path
-        try model.save(to: modelPath)
+        // Bit-identical comparisons: no test of another module changes the thread count meanwhile.
+        try Parallel.withSteadyThreadCount {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("star-tool-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let model = Self.model
+            let modelPath = dir.appendingPathComponent("discs.safetensors").path
+            try model.save(to: modelPath)
 
-        // Two unseen images, one larger than a tile so that tiling is exercised in the tool.
-        let scenes = [discScene(width: 48, height: 48, seed: 700, count: 4), discScene(width: 600, height: 40, seed: 701, count: 12)]
-        var inputs: [String] = []
-        for (k, scene) in scenes.enumerated() {
-            let path = dir.appendingPathComponent("img\(k).tif").path
-            try writeTIFF(scene.0, to: path)
-            inputs.append(path)
+            // Two unseen images, one larger than a tile so that tiling is exercised in the tool.
+            let scenes = [discScene(width: 48, height: 48, seed: 700, count: 4), discScene(width: 600, height: 40, seed: 701, count: 12)]
+            var inputs: [String] = []
+            for (k, scene) in scenes.enumerated() {
+                let path = dir.appendingPathComponent("img\(k).tif").path
+                try writeTIFF(scene.0, to: path)
+                inputs.append(path)
+            }
+            let out = dir.appendingPathComponent("labels").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try Self.tool("sn-segment"))
+            process.arguments = ["--method", "star", "--model", modelPath, "--out", out] + inputs
+            let stdout = Pipe(), stderr = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            try process.run()
+            let printed = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(errors)")
+            #expect(printed == "\(out)/img0.tif\n\(out)/img1.tif\n")
+            var tp = 0, fp = 0, fn = 0
+            for (k, scene) in scenes.enumerated() {
+                let labels = try readLabels("\(out)/img\(k).tif")
+                // The tool's labels are the library's, exactly.
+                #expect(labels == model.segment(scene.0))
+                let m = try InstanceMatching.match(prediction: labels, truth: scene.1)
+                tp += m.tp; fp += m.fp; fn += m.fn
+            }
+            // And they find the discs (the model's quality itself is StarModelTests.tinyModelTrains' business).
+            let f1 = Double(2 * tp) / Double(2 * tp + fp + fn)
+            #expect(f1 > 0.6, "F1 \(f1): TP \(tp), FP \(fp), FN \(fn)")
         }
-        let out = dir.appendingPathComponent("labels").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.tool("sn-segment"))
-        process.arguments = ["--method", "star", "--model", modelPath, "--out", out] + inputs
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let printed = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(errors)")
-        #expect(printed == "\(out)/img0.tif\n\(out)/img1.tif\n")
-        var tp = 0, fp = 0, fn = 0
-        for (k, scene) in scenes.enumerated() {
-            let labels = try readLabels("\(out)/img\(k).tif")
-            // The tool's labels are the library's, exactly.
-            #expect(labels == model.segment(scene.0))
-            let m = try InstanceMatching.match(prediction: labels, truth: scene.1)
-            tp += m.tp; fp += m.fp; fn += m.fn
-        }
-        // And they find the discs (the model's quality itself is StarModelTests.tinyModelTrains' business).
-        let f1 = Double(2 * tp) / Double(2 * tp + fp + fn)
-        #expect(f1 > 0.6, "F1 \(f1): TP \(tp), FP \(fp), FN \(fn)")
     }
 
     /// --prob-thresh and --nms-thresh replace the model file's thresholds; without them the file's stay.
     @Test func thresholdOverrides() throws {
-        let (dir, modelPath) = try Self.folderWithModel("star-thresholds")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let scene = discScene(width: 64, height: 48, seed: 702, count: 5)
-        let image = dir.appendingPathComponent("img.tif").path
-        try writeTIFF(scene.0, to: image)
-        let cases: [(Double?, Double?)] = [(nil, nil), (0.2, 0.1), (0.9, 0.7), (1.0, 0.0)]
-        for (k, (p, t)) in cases.enumerated() {
-            let out = dir.appendingPathComponent("out\(k)").path
-            var arguments = ["--method", "star", "--model", modelPath, "--out", out, image]
-            if let p { arguments += ["--prob-thresh", "\(p)"] }
-            if let t { arguments += ["--nms-thresh", "\(t)"] }
-            let r = try Self.segment(arguments)
-            #expect(r.status == 0, "\(r.stderr)")
-            var expected = Self.model
-            if let p { expected.thresholds.probability = Float(p) }
-            if let t { expected.thresholds.overlap = t }
-            let labels = try readLabels(out + "/img.tif")
-            #expect(labels == expected.segment(scene.0), "--prob-thresh \(String(describing: p)) --nms-thresh \(String(describing: t))")
-            if p == 1 { #expect(labels.maximumLabel == 0) }           // no probability exceeds 1
-            if p == nil { #expect(labels.maximumLabel > 0) }
+        // Bit-identical comparisons: no test of another module changes the thread count meanwhile.
+        try Parallel.withSteadyThreadCount {
+            let (dir, modelPath) = try Self.folderWithModel("star-thresholds")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let scene = discScene(width: 64, height: 48, seed: 702, count: 5)
+            let image = dir.appendingPathComponent("img.tif").path
+            try writeTIFF(scene.0, to: image)
+            let cases: [(Double?, Double?)] = [(nil, nil), (0.2, 0.1), (0.9, 0.7), (1.0, 0.0)]
+            for (k, (p, t)) in cases.enumerated() {
+                let out = dir.appendingPathComponent("out\(k)").path
+                var arguments = ["--method", "star", "--model", modelPath, "--out", out, image]
+                if let p { arguments += ["--prob-thresh", "\(p)"] }
+                if let t { arguments += ["--nms-thresh", "\(t)"] }
+                let r = try Self.segment(arguments)
+                #expect(r.status == 0, "\(r.stderr)")
+                var expected = Self.model
+                if let p { expected.thresholds.probability = Float(p) }
+                if let t { expected.thresholds.overlap = t }
+                let labels = try readLabels(out + "/img.tif")
+                #expect(labels == expected.segment(scene.0), "--prob-thresh \(String(describing: p)) --nms-thresh \(String(describing: t))")
+                if p == 1 { #expect(labels.maximumLabel == 0) }           // no probability exceeds 1
+                if p == nil { #expect(labels.maximumLabel > 0) }
+            }
+            // Outside [0, 1], NaN, or with another method: usage errors, nothing written.
+            let bad: [[String]] = [["--prob-thresh", "-0.01"], ["--prob-thresh", "1.5"], ["--prob-thresh", "nan"],
+                                   ["--nms-thresh", "NaN"], ["--nms-thresh", "-1"], ["--nms-thresh", "inf"], ["--prob-thresh", "x"]]
+            for extra in bad {
+                let out = dir.appendingPathComponent("bad").path
+                let r = try Self.segment(["--method", "star", "--model", modelPath, "--out", out, image] + extra)
+                #expect(r.status == 2, "\(extra): \(r.stderr)")
+                #expect(r.stderr.contains(extra[0]), "\(r.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: out + "/img.tif"))
+            }
+            let otsu = try Self.segment(["--method", "otsu", "--prob-thresh", "0.5", "--out", dir.appendingPathComponent("o").path, image])
+            #expect(otsu.status == 2 && otsu.stderr.contains("--method star"), "\(otsu.stderr)")
         }
-        // Outside [0, 1], NaN, or with another method: usage errors, nothing written.
-        let bad: [[String]] = [["--prob-thresh", "-0.01"], ["--prob-thresh", "1.5"], ["--prob-thresh", "nan"],
-                               ["--nms-thresh", "NaN"], ["--nms-thresh", "-1"], ["--nms-thresh", "inf"], ["--prob-thresh", "x"]]
-        for extra in bad {
-            let out = dir.appendingPathComponent("bad").path
-            let r = try Self.segment(["--method", "star", "--model", modelPath, "--out", out, image] + extra)
-            #expect(r.status == 2, "\(extra): \(r.stderr)")
-            #expect(r.stderr.contains(extra[0]), "\(r.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: out + "/img.tif"))
-        }
-        let otsu = try Self.segment(["--method", "otsu", "--prob-thresh", "0.5", "--out", dir.appendingPathComponent("o").path, image])
-        #expect(otsu.status == 2 && otsu.stderr.contains("--method star"), "\(otsu.stderr)")
     }
 
     /// Z stacks: by default the slices' labels are stitched across Z (the library's ZStitching of the
     /// library's slice labels); --stack-mode planes gives each slice's own labels; a stack of one slice gives
     /// the 2-D image's labels.
     @Test func stacksAreStitchedAcrossZ() throws {
-        let (dir, modelPath) = try Self.folderWithModel("star-stack")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let a = discScene(width: 56, height: 48, seed: 710, count: 5).0, b = discScene(width: 56, height: 48, seed: 711, count: 5).0
-        let stack = [a, a, b, b]
-        let stackPath = dir.appendingPathComponent("stack.tif").path
-        try writeTIFF(stack, to: stackPath, layout: HyperstackLayout(channels: 1, slices: 4, frames: 1))
-        let single = dir.appendingPathComponent("single.tif").path, plane = dir.appendingPathComponent("plane.tif").path
-        try writeTIFF([a], to: single, layout: HyperstackLayout(channels: 1, slices: 1, frames: 1))
-        try writeTIFF(a, to: plane)
-        let planar = stack.map { Self.model.segment($0) }
-        for (mode, expected) in [("volume", ZStitching.stitch(planar.map(\.labels), threshold: 0.1)), ("planes", planar.map(\.labels))] {
-            let out = dir.appendingPathComponent(mode).path
-            let r = try Self.segment(["--method", "star", "--model", modelPath, "--stack-mode", mode, "--out", out, stackPath, single, plane])
-            #expect(r.status == 0, "\(r.stderr)")
-            let labels = try Self.slices(out + "/stack.tif")
-            #expect(labels.map(\.labels) == expected, "\(mode)")
-            if mode == "volume" {
-                // Identical slices keep their IDs.
-                #expect(labels[0] == labels[1] && labels[0].maximumLabel > 0)
+        // Bit-identical comparisons: no test of another module changes the thread count meanwhile.
+        try Parallel.withSteadyThreadCount {
+            let (dir, modelPath) = try Self.folderWithModel("star-stack")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let a = discScene(width: 56, height: 48, seed: 710, count: 5).0, b = discScene(width: 56, height: 48, seed: 711, count: 5).0
+            let stack = [a, a, b, b]
+            let stackPath = dir.appendingPathComponent("stack.tif").path
+            try writeTIFF(stack, to: stackPath, layout: HyperstackLayout(channels: 1, slices: 4, frames: 1))
+            let single = dir.appendingPathComponent("single.tif").path, plane = dir.appendingPathComponent("plane.tif").path
+            try writeTIFF([a], to: single, layout: HyperstackLayout(channels: 1, slices: 1, frames: 1))
+            try writeTIFF(a, to: plane)
+            let planar = stack.map { Self.model.segment($0) }
+            for (mode, expected) in [("volume", ZStitching.stitch(planar.map(\.labels), threshold: 0.1)), ("planes", planar.map(\.labels))] {
+                let out = dir.appendingPathComponent(mode).path
+                let r = try Self.segment(["--method", "star", "--model", modelPath, "--stack-mode", mode, "--out", out, stackPath, single, plane])
+                #expect(r.status == 0, "\(r.stderr)")
+                let labels = try Self.slices(out + "/stack.tif")
+                #expect(labels.map(\.labels) == expected, "\(mode)")
+                if mode == "volume" {
+                    // Identical slices keep their IDs.
+                    #expect(labels[0] == labels[1] && labels[0].maximumLabel > 0)
+                }
+                #expect(try Self.slices(out + "/single.tif") == [Self.model.segment(a)])
+                #expect(try Self.slices(out + "/plane.tif") == [Self.model.segment(a)])
             }
-            #expect(try Self.slices(out + "/single.tif") == [Self.model.segment(a)])
-            #expect(try Self.slices(out + "/plane.tif") == [Self.model.segment(a)])
+            let bad = try Self.segment(["--method", "star", "--model", modelPath, "--stitch-threshold", "0", "--out", dir.path + "/x", stackPath])
+            #expect(bad.status == 2 && bad.stderr.contains("--stitch-threshold"), "\(bad.stderr)")
         }
-        let bad = try Self.segment(["--method", "star", "--model", modelPath, "--stitch-threshold", "0", "--out", dir.path + "/x", stackPath])
-        #expect(bad.status == 2 && bad.stderr.contains("--stitch-threshold"), "\(bad.stderr)")
     }
 }

@@ -32,12 +32,14 @@ public enum BLAS {
         precondition(ldb >= Swift.max(1, transposeB ? k : n), "sgemm: ldb \(ldb) too small")
         precondition(ldc >= Swift.max(1, n), "sgemm: ldc \(ldc) too small")
         if m == 0 || n == 0 { return }
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k),
-            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        BLASGate.shared {
+            cblas_sgemm(
+                CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k),
+                alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
     }
 
     /// Runs `count` independent BLAS calls `body(0) … body(count − 1)` side by side: the indices
@@ -50,18 +52,24 @@ public enum BLAS {
     /// each GEMM over the cores: measured alternately on 2 cores (issue 15), the Winograd forward,
     /// input and weight gradient 5–25 % faster, a SaliencyNet training iteration 1.08× and the
     /// ngf-32 generator at 1024² 1.14× (medians of 5 pairs). `body(i)` must write only its own
-    /// output. Like ``Parallel/threadCount`` this changes process-wide state: no other thread may
-    /// call BLAS meanwhile (the library never does).
+    /// output. OpenBLAS's thread setting is process-wide, so the calls hold the BLAS gate
+    /// exclusively: products started meanwhile on other threads wait for the calls to end instead
+    /// of running with one thread (and rounding differently). Nested inside another
+    /// `concurrentCalls` the calls run in order.
     public static func concurrentCalls(count: Int, _ body: (Int) -> Void) {
-        let threads = Parallel.threadCount
-        guard threads > 1 && count > 1 else {
+        guard Parallel.threadCount > 1 && count > 1 && !BLASGate.isInside else {
             for i in 0..<Swift.max(0, count) { body(i) }
             return
         }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(clamping: threads)) }
-        Parallel.forEachChunk(count: count, minimumChunk: 1) { run in
-            for i in run { body(i) }
+        BLASGate.exclusive {
+            let threads = Parallel.threadCount
+            openblas_set_num_threads(1)
+            defer { openblas_set_num_threads(Int32(clamping: threads)) }
+            Parallel.forEachChunk(count: count, minimumChunk: 1) { run in
+                BLASGate.passThrough {
+                    for i in run { body(i) }
+                }
+            }
         }
     }
 
@@ -82,10 +90,12 @@ public enum BLAS {
     /// `sn-bench` does, and so should every tool that trains or runs networks).
     public static func setWorkerSpinTimeout(log2Cycles: Int) {
         if getenv("OPENBLAS_THREAD_TIMEOUT") != nil { return }
-        setenv("OPENBLAS_THREAD_TIMEOUT", "\(Swift.min(30, Swift.max(4, log2Cycles)))", 1)
-        openblas_read_env()
-        _ = blas_thread_shutdown_()
-        unsetenv("OPENBLAS_THREAD_TIMEOUT")
+        BLASGate.exclusive {
+            setenv("OPENBLAS_THREAD_TIMEOUT", "\(Swift.min(30, Swift.max(4, log2Cycles)))", 1)
+            openblas_read_env()
+            _ = blas_thread_shutdown_()
+            unsetenv("OPENBLAS_THREAD_TIMEOUT")
+        }
     }
 
     /// OpenBLAS's build configuration string (`openblas_get_config()`), e.g.

@@ -14,9 +14,10 @@ import _CBLAS
 /// Every kernel in TensorCore produces bit-identical results whatever the thread count:
 /// element-wise kernels compute each output element independently, reductions split their
 /// input into blocks of a fixed size (not into one block per thread) and add the block results
-/// in block order, and the random generators are counter-based. Only OpenBLAS's `sgemm` may
-/// round differently with 1 and 2 threads (it splits the work, not the K sum, so in practice
-/// it does not).
+/// in block order, and the random generators are counter-based. OpenBLAS's `sgemm` does round
+/// differently with 1 and 2 threads (0.3.21: a few percent of the entries of typical convolution
+/// products differ in the last bits), so network outputs depend on the thread count at that
+/// level; the BLAS gate (`BLASGate`) keeps the count steady under each product.
 ///
 /// Small problems run on the calling thread: a chunk is never smaller than `minimumChunk`
 /// elements (default ``defaultMinimumChunk``), so a 1,000-element add does not pay the
@@ -41,8 +42,11 @@ public enum Parallel {
     /// `OPENBLAS_NUM_THREADS` environment variable and otherwise equals the number of cores).
     /// Setting it also calls `openblas_set_num_threads`, so both halves of the library agree.
     /// Values below 1 are clamped to 1. (Tools also call
-    /// ``BLAS/setWorkerSpinTimeout(log2Cycles:)`` at start-up.) This is process-wide state: set it once at start-up
-    /// (or in a benchmark between measurements), not concurrently with running kernels.
+    /// ``BLAS/setWorkerSpinTimeout(log2Cycles:)`` at start-up.) This is process-wide state: set it
+    /// once at start-up, or between measurements in a benchmark. A change waits for running BLAS
+    /// products and ``withSteadyThreadCount(_:)`` sections; kernels running on other threads pick it
+    /// up from their next step on, so their results may round differently. For a temporary count use
+    /// ``withThreadCount(_:_:)``.
     public static var threadCount: Int {
         get {
             let n = storedThreadCount.load(ordering: .relaxed)
@@ -53,10 +57,41 @@ public enum Parallel {
             return exchanged ? initial : original
         }
         set {
-            let n = max(1, newValue)
+            SettingGate.exclusive { store(newValue) }
+        }
+    }
+
+    /// Sets the count in both halves, between two BLAS products.
+    private static func store(_ newValue: Int) {
+        let n = max(1, newValue)
+        BLASGate.exclusive {
             storedThreadCount.store(n, ordering: .relaxed)
             openblas_set_num_threads(Int32(clamping: n))
         }
+    }
+
+    /// Runs `body` with ``threadCount`` set to `threads` (clamped to ≥ 1) and restores the previous
+    /// count afterwards. Changes by other threads (the setter, their `withThreadCount` sections) wait
+    /// until it returns, and it waits for other threads' ``withSteadyThreadCount(_:)`` sections.
+    /// Kernels that other threads run meanwhile use the new count too. On its own thread, `body` may
+    /// nest `withThreadCount`, set the count and open steady sections.
+    public static func withThreadCount<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        try SettingGate.exclusive {
+            let saved = threadCount
+            store(threads)
+            defer { store(saved) }
+            return try body()
+        }
+    }
+
+    /// Runs `body` while no other thread changes ``threadCount``: their changes wait until it (and every
+    /// other steady section) returns. Results that must be bit-identical to another run's, such as a
+    /// library result compared with a tool's in a test that runs beside tests changing the count, are
+    /// computed this way: OpenBLAS rounds differently with different thread counts. Sections nest.
+    ///
+    /// - Precondition: `body` does not change the count itself (that would wait for its own section).
+    public static func withSteadyThreadCount<R>(_ body: () throws -> R) rethrows -> R {
+        try SettingGate.shared(body)
     }
 
     /// Runs `body` once per chunk of `0..<count`, the chunks being contiguous, disjoint,

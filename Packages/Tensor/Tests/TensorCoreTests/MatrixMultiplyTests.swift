@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Testing
 @testable import TensorCore
 import _CBLAS
@@ -68,6 +70,62 @@ extension TensorCoreTests {
                 }
                 // A later GEMM still runs with the full thread count (OpenBLAS restored).
                 #expect(Int(openblas_get_num_threads()) == threads)
+            }
+        }
+
+        /// OpenBLAS rounds differently with 1 and 2 threads, and `concurrentCalls` sets it to one thread for a
+        /// while. A product started on another thread meanwhile must still run with the full count: the BLAS
+        /// gate makes it wait. Here one thread keeps running `concurrentCalls` while another repeats a product
+        /// that rounds differently with 1 and 2 threads; every repeat must equal the first, bit for bit.
+        /// (Without the gate, most repeats differed.)
+        @Test("a product on another thread is not run with concurrentCalls' one thread: bit-identical repeats")
+        func concurrentCallsLeaveOtherThreadsAlone() {
+            var cases = Cases(seed: 36)
+            let (m, k, n) = (64, 576, 1024)
+            let a = cases.tensor([m, k]), b = cases.tensor([k, n])
+            func product() -> [Float] {
+                var c = [Float](repeating: 0, count: m * n)
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            BLAS.sgemm(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n,
+                                       c: cp.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                return c
+            }
+            Parallel.withThreadCount(2) {
+                let reference = product()
+                // The two counts do round differently, or the test would prove nothing.
+                let single = Parallel.withThreadCount(1) { product() }
+                #expect(single != reference, "1 and 2 threads agree: the test cannot detect a one-thread product")
+                let small = (0..<8).map { _ in (cases.tensor([48, 96]), cases.tensor([96, 200])) }
+                let done = Atomic<Bool>(false)
+                var differing = 0
+                DispatchQueue.concurrentPerform(iterations: 2) { worker in
+                    if worker == 0 {
+                        for _ in 0..<60 where product() != reference { differing += 1 }
+                        done.store(true, ordering: .releasing)
+                    } else {
+                        var sink = [Float](repeating: 0, count: small.count * 48 * 200)
+                        while !done.load(ordering: .acquiring) {
+                            sink.withUnsafeMutableBufferPointer { o in
+                                let base = o.baseAddress!
+                                BLAS.concurrentCalls(count: small.count) { i in
+                                    small[i].0.withUnsafeBufferPointer { ap in
+                                        small[i].1.withUnsafeBufferPointer { bp in
+                                            BLAS.sgemm(m: 48, n: 200, k: 96, a: ap.baseAddress!, lda: 96, b: bp.baseAddress!,
+                                                       ldb: 200, c: base + i * 48 * 200, ldc: 200)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                #expect(differing == 0, "\(differing) of 60 repeats differed from the first")
+                #expect(Int(openblas_get_num_threads()) == 2)
             }
         }
 

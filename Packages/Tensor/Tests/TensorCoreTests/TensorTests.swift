@@ -1,3 +1,5 @@
+import Foundation
+import _CBLAS
 import Synchronization
 import Testing
 @testable import TensorCore
@@ -52,11 +54,39 @@ extension TensorCoreTests {
         @Test("threadCount is clamped to ≥ 1 and shared with OpenBLAS")
         func threadSetting() {
             let saved = Parallel.threadCount
-            defer { Parallel.threadCount = saved }
             Parallel.threadCount = 0
             #expect(Parallel.threadCount == 1)
             Parallel.threadCount = 2
             #expect(Parallel.threadCount == 2)
+            Parallel.threadCount = saved
+            // Sections nest on their own thread; each restores what it found.
+            Parallel.withThreadCount(1) {
+                #expect(Parallel.threadCount == 1 && Int(openblas_get_num_threads()) == 1)
+                Parallel.withThreadCount(2) {
+                    Parallel.withSteadyThreadCount { #expect(Parallel.threadCount == 2) }
+                    Parallel.threadCount = 3
+                    #expect(Parallel.threadCount == 3)
+                }
+                #expect(Parallel.threadCount == 1)
+            }
+            #expect(Parallel.threadCount == saved)
+            Parallel.withSteadyThreadCount {
+                Parallel.withSteadyThreadCount { #expect(Parallel.threadCount == saved) }
+            }
+            // A change from another thread waits for a steady section to end.
+            let order = Mutex<[String]>([])
+            Parallel.withSteadyThreadCount {
+                let changer = Thread {
+                    Parallel.withThreadCount(1) { order.withLock { $0.append("changed") } }
+                }
+                changer.start()
+                usleep(50_000)
+                order.withLock { $0.append("steady ends") }
+            }
+            while order.withLock({ $0.count }) < 2 { usleep(1_000) }
+            #expect(order.withLock { $0 } == ["steady ends", "changed"])
+            #expect(Parallel.threadCount == saved)
+            #expect(Parallel.threadCount == saved)
             #expect(Parallel.hardwareConcurrency >= 1)
             #expect(BLAS.configuration.contains("OpenBLAS"))
         }

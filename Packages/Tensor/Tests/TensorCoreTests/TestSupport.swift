@@ -7,12 +7,10 @@ import Testing
 struct TensorCoreTests {}
 
 /// Runs `body` with `Parallel.threadCount` set to 1 and then 2, restoring the old value.
+/// (`Parallel.withThreadCount`, so tests of other modules that need a steady count wait meanwhile.)
 func forEachThreadCount(_ body: (Int) throws -> Void) rethrows {
-    let saved = Parallel.threadCount
-    defer { Parallel.threadCount = saved }
     for threads in [1, 2] {
-        Parallel.threadCount = threads
-        try body(threads)
+        try Parallel.withThreadCount(threads) { try body(threads) }
     }
 }
 
