@@ -10,7 +10,9 @@ let package = Package(
     targets: [
         // System library shim for Debian's libopenblas-dev (cblas.h, libopenblas.so).
         .systemLibrary(name: "_CBLAS", path: "Sources/_CBLAS"),
-        .target(name: "TensorCore", dependencies: ["_CBLAS"]),
+        // glibc's malloc.h (mallopt), for Allocation.reuseFreedMemory.
+        .systemLibrary(name: "_CMalloc", path: "Sources/_CMalloc"),
+        .target(name: "TensorCore", dependencies: ["_CBLAS", "_CMalloc"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
     ]
 )

@@ -96,6 +96,8 @@ let reportKey = spec.optionalOption("report", as: String.self,
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
 BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
+// Reuse freed activation memory instead of faulting fresh pages in for every layer (docs/tensor.md).
+Allocation.reuseFreedMemory()
 guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
 guard args[tileKey] >= 0 && args[tileKey] <= 1 << 20 else { spec.usageExit("--tile must be 0 (whole image) or a positive size, got \(args[tileKey])") }
 guard args[channelKey] >= 0 else { spec.usageExit("--channel must be 0 or more, got \(args[channelKey])") }

@@ -127,6 +127,8 @@ let progressKey = spec.flag("progress", help: "star: show the progress of the ti
 let args = spec.parseOrExit()
 // Idle OpenBLAS workers must not spin through our own parallel kernels (docs/nn.md); before any BLAS call.
 BLAS.setWorkerSpinTimeout(log2Cycles: BLAS.defaultWorkerSpinTimeoutLog2Cycles)
+// Reuse freed activation memory instead of faulting fresh pages in for every layer (docs/tensor.md).
+Allocation.reuseFreedMemory()
 guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
 guard args[minAreaKey] >= 0 else { spec.usageExit("--min-area must be 0 or more, got \(args[minAreaKey])") }
 guard args[channelKey] >= 0 else { spec.usageExit("--channel must be 0 or more, got \(args[channelKey])") }

@@ -101,12 +101,20 @@ public struct StarModel {
                     for xx in 0..<pw { input[yy * pw + xx] = x[sy * w + x0 + mirror(xx, tw)] }
                 }
                 let out = network(Tensor(shape: [1, 1, ph, pw], scalars: input))
+                // Plane by plane and row by row, so that reads and writes are contiguous runs.
                 out.withUnsafeBufferPointer { o in
-                    for y in cy0..<cy1 {
-                        for xCol in cx0..<cx1 {
-                            let local = (y - y0) * pw + (xCol - x0)
-                            probability[y * w + xCol] = 1 / (1 + exp(-o[local]))
-                            for k in 0..<rays { distances[k * w * h + y * w + xCol] = o[(1 + k) * ph * pw + local] }
+                    probability.withUnsafeMutableBufferPointer { p in
+                        for y in cy0..<cy1 {
+                            let local = (y - y0) * pw - x0
+                            for xCol in cx0..<cx1 { p[y * w + xCol] = 1 / (1 + exp(-o[local + xCol])) }
+                        }
+                    }
+                    distances.withUnsafeMutableBufferPointer { d in
+                        for k in 0..<rays {
+                            let plane = o.baseAddress! + (1 + k) * ph * pw, target = d.baseAddress! + k * w * h
+                            for y in cy0..<cy1 {
+                                (target + y * w + cx0).update(from: plane + (y - y0) * pw + (cx0 - x0), count: cx1 - cx0)
+                            }
                         }
                     }
                 }

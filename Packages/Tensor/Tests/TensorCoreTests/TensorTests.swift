@@ -51,6 +51,15 @@ extension TensorCoreTests {
             }
         }
 
+        /// The heap policy of the inference tools is accepted by the C library (results are unaffected:
+        /// StarToolTests compares the tool's labels, under this policy, with the library's, bit for bit).
+        @Test("Allocation.reuseFreedMemory is accepted by glibc")
+        func heapPolicy() {
+            #if canImport(Glibc)
+            #expect(Allocation.reuseFreedMemory())
+            #endif
+        }
+
         @Test("threadCount is clamped to ≥ 1 and shared with OpenBLAS")
         func threadSetting() {
             let saved = Parallel.threadCount
