@@ -52,7 +52,8 @@ var spec = CommandSpec(
                 B = --block-size, C = --contrast and p the image's intensity percentiles.
       star      star-convex polygons predicted by a U-Net (StarDist-style) from --model FILE (a safetensors
                 file holding the network, its probability and NMS thresholds and its 1/99.8 % percentile
-                normalization); images larger than 512 px are predicted in overlapping tiles. Without
+                normalization); images larger than 512 px are predicted in overlapping tiles, and taller
+                ones strip by strip (one row of tiles at a time), so memory is set by the tile size. Without
                 --model, the shipped Models/star-target.safetensors (trained on the synthetic target
                 style) is used; $SALIENCYNET_MODELS overrides where it is looked for.
                 --prob-thresh and --nms-thresh override the model's stored thresholds (each in [0, 1]).

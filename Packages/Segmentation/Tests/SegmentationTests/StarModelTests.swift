@@ -79,6 +79,37 @@ func discScene(width: Int, height: Int, seed: UInt64, count: Int) -> (ImagePlane
         #expect(m.meanMatchedIoU > 0.85)
     }
 
+    /// Strip-wise NMS (the model's path for images of more than one row of tiles) against whole-image NMS on the
+    /// same outputs: crowded discs, their perfect outputs perturbed so that each object has many overlapping
+    /// candidates of varied scores, on the native grid and mapped onto 1.7× and 0.6× output grids, in strips of
+    /// 7 to 40 rows: identical labels. Without context rows the strips split objects at their borders, so the
+    /// comparison does fail when the context is missing.
+    @Test func stripsEqualWholeImageNMS() {
+        let (w, h, rays) = (70, 150, 16)
+        let (_, truth) = discScene(width: w, height: h, seed: 21, count: 60)
+        var p = StarGeometry.probabilityTarget(truth)
+        var d = StarGeometry.distances(truth, rays: rays)
+        var rng = TestRandom(state: 5)
+        for i in p.indices { p[i] = min(1, max(0, p[i] + Float(rng.uniform() - 0.5) * 0.1)) }
+        for i in d.indices { d[i] *= Float(0.9 + 0.2 * rng.uniform()) }
+        let t = StarThresholds(probability: 0.3, overlap: 0.4)
+        var splitWithoutContext = false
+        for (ow, oh) in [(w, h), (119, 255), (42, 90)] {
+            let whole = StarModel.labels(probability: p, distances: d, width: w, height: h, rays: rays, thresholds: t,
+                                         outputWidth: ow, outputHeight: oh)
+            #expect(whole.maximumLabel > 30)
+            for step in [7, 16, 23, 40] {
+                let strips = StarModel.labelsInStrips(probability: p, distances: d, width: w, height: h, rays: rays, thresholds: t,
+                                                      outputWidth: ow, outputHeight: oh, stripHeight: step, context: 24, margin: 12)
+                #expect(strips == whole, "output \(ow)x\(oh), strips of \(step) rows")
+                let bare = StarModel.labelsInStrips(probability: p, distances: d, width: w, height: h, rays: rays, thresholds: t,
+                                                    outputWidth: ow, outputHeight: oh, stripHeight: step, context: 0, margin: 12)
+                if bare != whole { splitWithoutContext = true }
+            }
+        }
+        #expect(splitWithoutContext)
+    }
+
     @Test func outputShapeAndTiling() {
         let network = StarUNet(StarConfiguration(depth: 2, baseFilters: 4, rays: 8, featuresAfterUNet: 8), seed: 3)
         #expect(network(Tensor(shape: [2, 1, 16, 20], repeating: 0.5)).shape == [2, 9, 16, 20])

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import MicroscopyIO
+import NuclearScale
 import Segmentation
 import TensorCore
 import Testing
@@ -87,18 +88,9 @@ import Testing
                 inputs.append(path)
             }
             let out = dir.appendingPathComponent("labels").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try Self.tool("sn-segment"))
-            process.arguments = ["--method", "star", "--model", modelPath, "--out", out] + inputs
-            let stdout = Pipe(), stderr = Pipe()
-            process.standardOutput = stdout
-            process.standardError = stderr
-            try process.run()
-            let printed = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(errors)")
-            #expect(printed == "\(out)/img0.tif\n\(out)/img1.tif\n")
+            let run = try Self.segment(["--method", "star", "--model", modelPath, "--out", out] + inputs)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout == "\(out)/img0.tif\n\(out)/img1.tif\n")
             var tp = 0, fp = 0, fn = 0
             for (k, scene) in scenes.enumerated() {
                 let labels = try readLabels("\(out)/img\(k).tif")
@@ -110,6 +102,37 @@ import Testing
             // And they find the discs (the model's quality itself is StarModelTests.tinyModelTrains' business).
             let f1 = Double(2 * tp) / Double(2 * tp + fp + fn)
             #expect(f1 > 0.6, "F1 \(f1): TP \(tp), FP \(fp), FN \(fn)")
+        }
+    }
+
+    /// A trained model on an image of several rows of tiles: strip-wise prediction (memory bounded by the tile
+    /// size) gives exactly the labels of whole-image NMS on the same network outputs, natively and mapped onto
+    /// another grid; and the progress reports count every tile once.
+    @Test func stripsGiveTheWholeImageLabels() throws {
+        try Parallel.withSteadyThreadCount {
+            var model = Self.model
+            model.tileSize = 48
+            let (image, truth) = discScene(width: 150, height: 230, seed: 720, count: 60)
+            final class Calls { var list: [Int] = [] }
+            let calls = Calls()
+            model.progress = { done, total in calls.list.append(done); #expect(total == 4 * 5) }
+            let strips = model.segment(image)
+            #expect(calls.list == Array(1...20))
+            model.progress = nil
+            let (p, d) = model.outputs(image)
+            let whole = StarModel.labels(probability: p, distances: d, width: 150, height: 230, rays: model.configuration.rays,
+                                         thresholds: model.thresholds)
+            #expect(strips == whole)
+            let f1 = try InstanceMatching.match(prediction: strips, truth: truth).f1
+            #expect(f1 > 0.6)
+            // Mapped: the model runs on a 1.5× grid (225 × 345), labels at the input's 150 × 230.
+            let mapping = ScaleMapping(imageDiameter: 8, modelDiameter: 12)
+            let mapped = model.segment(image, mapping: mapping)
+            let scaled = mapping.toModel(image.pixels, width: 150, height: 230)
+            let (sp, sd) = model.outputs(ImagePlane(width: scaled.width, height: scaled.height, pixels: scaled.pixels, sampleType: .float32))
+            let wholeMapped = StarModel.labels(probability: sp, distances: sd, width: scaled.width, height: scaled.height,
+                                               rays: model.configuration.rays, thresholds: model.thresholds, outputWidth: 150, outputHeight: 230)
+            #expect(mapped == wholeMapped && mapped.maximumLabel > 0)
         }
     }
 
