@@ -73,6 +73,12 @@ public enum BLAS {
         }
     }
 
+    /// OpenBLAS's thread setting as a product started now sees it (`openblas_get_num_threads()` read under the
+    /// BLAS gate, so never the one-thread setting of another thread's ``concurrentCalls(count:_:)``).
+    public static var openBLASThreadCount: Int {
+        BLASGate.shared { Int(openblas_get_num_threads()) }
+    }
+
     /// The busy-wait tools set at start-up: 2¹⁰ cycles (≈ 0.3 µs) instead of OpenBLAS's
     /// default 2²⁸ (≈ 0.1 s).
     public static let defaultWorkerSpinTimeoutLog2Cycles = 10

@@ -69,7 +69,7 @@ extension TensorCoreTests {
                     #expect(c.isApproximatelyEqual(to: Reference.matmul(a[i], b[i]), absoluteTolerance: 1e-5 * Float(k), relativeTolerance: 1e-4))
                 }
                 // A later GEMM still runs with the full thread count (OpenBLAS restored).
-                #expect(Int(openblas_get_num_threads()) == threads)
+                #expect(BLAS.openBLASThreadCount == threads)
             }
         }
 
@@ -125,7 +125,7 @@ extension TensorCoreTests {
                     }
                 }
                 #expect(differing == 0, "\(differing) of 60 repeats differed from the first")
-                #expect(Int(openblas_get_num_threads()) == 2)
+                #expect(BLAS.openBLASThreadCount == 2)
             }
         }
 

@@ -1,5 +1,4 @@
 import Foundation
-import _CBLAS
 import Synchronization
 import Testing
 @testable import TensorCore
@@ -70,7 +69,7 @@ extension TensorCoreTests {
             Parallel.threadCount = saved
             // Sections nest on their own thread; each restores what it found.
             Parallel.withThreadCount(1) {
-                #expect(Parallel.threadCount == 1 && Int(openblas_get_num_threads()) == 1)
+                #expect(Parallel.threadCount == 1 && BLAS.openBLASThreadCount == 1)
                 Parallel.withThreadCount(2) {
                     Parallel.withSteadyThreadCount { #expect(Parallel.threadCount == 2) }
                     Parallel.threadCount = 3
