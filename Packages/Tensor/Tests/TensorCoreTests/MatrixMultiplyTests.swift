@@ -73,11 +73,13 @@ extension TensorCoreTests {
             }
         }
 
-        /// OpenBLAS rounds differently with 1 and 2 threads, and `concurrentCalls` sets it to one thread for a
-        /// while. A product started on another thread meanwhile must still run with the full count: the BLAS
-        /// gate makes it wait. Here one thread keeps running `concurrentCalls` while another repeats a product
-        /// that rounds differently with 1 and 2 threads; every repeat must equal the first, bit for bit.
-        /// (Without the gate, most repeats differed.)
+        /// OpenBLAS rounds differently with 1 and 2 threads (here: a few percent of this product's entries), and
+        /// `concurrentCalls` sets it to one thread for a while. A product started on another thread meanwhile must
+        /// still run with the full count: the BLAS gate makes it wait. Here one thread keeps running
+        /// `concurrentCalls` while another repeats a product and reads the setting a product sees
+        /// (`BLAS.openBLASThreadCount`): every read must be 2 (this holds on any CPU), and every repeat must equal
+        /// the first, bit for bit (which shows the consequence where 1 and 2 threads round differently). Without
+        /// the gate, 59 of 60 repeats differed here.
         @Test("a product on another thread is not run with concurrentCalls' one thread: bit-identical repeats")
         func concurrentCallsLeaveOtherThreadsAlone() {
             var cases = Cases(seed: 36)
@@ -97,15 +99,15 @@ extension TensorCoreTests {
             }
             Parallel.withThreadCount(2) {
                 let reference = product()
-                // The two counts do round differently, or the test would prove nothing.
-                let single = Parallel.withThreadCount(1) { product() }
-                #expect(single != reference, "1 and 2 threads agree: the test cannot detect a one-thread product")
                 let small = (0..<8).map { _ in (cases.tensor([48, 96]), cases.tensor([96, 200])) }
                 let done = Atomic<Bool>(false)
-                var differing = 0
+                var differing = 0, oneThreadReads = 0
                 DispatchQueue.concurrentPerform(iterations: 2) { worker in
                     if worker == 0 {
-                        for _ in 0..<60 where product() != reference { differing += 1 }
+                        for _ in 0..<60 {
+                            if product() != reference { differing += 1 }
+                            for _ in 0..<50 where BLAS.openBLASThreadCount != 2 { oneThreadReads += 1 }
+                        }
                         done.store(true, ordering: .releasing)
                     } else {
                         var sink = [Float](repeating: 0, count: small.count * 48 * 200)
@@ -124,6 +126,7 @@ extension TensorCoreTests {
                         }
                     }
                 }
+                #expect(oneThreadReads == 0, "a product would have run with one thread \(oneThreadReads) times")
                 #expect(differing == 0, "\(differing) of 60 repeats differed from the first")
                 #expect(BLAS.openBLASThreadCount == 2)
             }
