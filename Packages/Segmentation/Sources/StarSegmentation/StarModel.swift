@@ -274,15 +274,24 @@ public struct StarModel {
         let grid = CandidateGrid(width: w, height: h, outputWidth: outputWidth ?? w, outputHeight: outputHeight ?? h)
         return labelsInStrips(height: h, stripHeight: stripHeight, context: context, grid: grid, overlap: thresholds.overlap,
                               margin: margin) { strip in
-            var candidates: [StarCandidate] = []
-            for y in (strip * stripHeight)..<min(h, (strip + 1) * stripHeight) {
-                for x in 0..<w where probability[y * w + x] > thresholds.probability {
-                    let r = (0..<rays).map { distances[$0 * w * h + y * w + x] }
-                    candidates.append(grid.candidate(y: y, x: x, distances: r, score: probability[y * w + x]))
-                }
-            }
-            return candidates
+            candidates(probability: probability, distances: distances, height: h, rays: rays, threshold: thresholds.probability,
+                       rows: (strip * stripHeight)..<min(h, (strip + 1) * stripHeight), grid: grid)
         }
+    }
+
+    /// The candidates among rows `rows` of whole-image outputs (`grid.width` × `h`, distances channel-first):
+    /// pixels whose probability exceeds `threshold`, in row-major order.
+    static func candidates(probability: [Float], distances: [Float], height h: Int, rays: Int, threshold: Float,
+                           rows: Range<Int>, grid: CandidateGrid) -> [StarCandidate] {
+        let w = grid.width
+        var candidates: [StarCandidate] = []
+        for y in rows {
+            for x in 0..<w where probability[y * w + x] > threshold {
+                let r = (0..<rays).map { distances[$0 * w * h + y * w + x] }
+                candidates.append(grid.candidate(y: y, x: x, distances: r, score: probability[y * w + x]))
+            }
+        }
+        return candidates
     }
 
     /// A candidate of strip-wise prediction: its model-grid row, row-major index and polygon on the output grid.
@@ -326,11 +335,8 @@ public struct StarModel {
                               thresholds: StarThresholds, outputWidth: Int? = nil, outputHeight: Int? = nil) -> LabelImage {
         let (ow, oh) = (outputWidth ?? width, outputHeight ?? height)
         let grid = CandidateGrid(width: width, height: height, outputWidth: ow, outputHeight: oh)
-        var candidates: [StarPolygon] = []
-        for i in 0..<(width * height) where probability[i] > thresholds.probability {
-            let r = (0..<rays).map { distances[$0 * width * height + i] }
-            candidates.append(grid.candidate(y: i / width, x: i % width, distances: r, score: probability[i]).polygon)
-        }
+        let candidates = Self.candidates(probability: probability, distances: distances, height: height, rays: rays,
+                                         threshold: thresholds.probability, rows: 0..<height, grid: grid).map(\.polygon)
         let kept = StarPolygonSelection.suppress(candidates, width: ow, height: oh, threshold: thresholds.overlap,
                                                  threads: Parallel.threadCount)
         return StarPolygonSelection.rasterize(kept.map { candidates[$0] }, width: ow, height: oh)

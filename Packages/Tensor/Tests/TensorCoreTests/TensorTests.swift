@@ -94,7 +94,6 @@ extension TensorCoreTests {
             while order.withLock({ $0.count }) < 2 { usleep(1_000) }
             #expect(order.withLock { $0 } == ["steady ends", "changed"])
             #expect(Parallel.threadCount == saved)
-            #expect(Parallel.threadCount == saved)
             #expect(Parallel.hardwareConcurrency >= 1)
             #expect(BLAS.configuration.contains("OpenBLAS"))
         }
