@@ -105,6 +105,36 @@ import Testing
         #expect(bad.stderr.contains("--t 2 is out of range (the file has T 0...1)"))
     }
 
+    @Test func regionCutsPlanesAndLabelsBeforeScaling() throws {
+        let dir = try ToolRunner.temporaryFolder("convert-region")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("img.tif").path
+        let plane = ramp(width: 9, height: 6, base: 100)
+        try writeTIFF(plane, to: input)
+        let labelsPath = dir.appendingPathComponent("labels.tif").path
+        let labels = LabelImage(width: 9, height: 6, labels: (0..<54).map { UInt32($0 % 9 < 4 ? 3 : 70_000) })
+        try writeLabels(labels, to: labelsPath)
+        let out = dir.appendingPathComponent("out").path
+
+        let r = try ToolRunner.run("sn-convert", ["--out", out, "--region", "2,1,5,4", input])
+        #expect(r.status == 0, "\(r.stderr)")
+        // Pixel (y, x) of the cut is pixel (y + 1, x + 2) of the input: base + 7(y + 1) + x + 2.
+        #expect(try readImage(out + "/img.tif") == ramp(width: 5, height: 4, base: 100 + 7 + 2))
+        let rl = try ToolRunner.run("sn-convert", ["--out", out, "--labels", "--region", "2,1,5,4", "--scale", "2", labelsPath])
+        #expect(rl.status == 0, "\(rl.stderr)")
+        let cut = try readLabels(out + "/labels.tif")
+        #expect(cut.width == 10 && cut.height == 8)
+        // Columns 2, 3 of the input are label 3, columns 4...6 label 70,000: 4 and 6 output columns.
+        #expect((0..<8).allSatisfy { y in (0..<10).allSatisfy { x in cut[y, x] == (x < 4 ? 3 : 70_000) } })
+
+        // A region that does not fit fails that input (exit 1, one line naming it); a malformed one is a usage error.
+        let misfit = try ToolRunner.run("sn-convert", ["--out", out, "--region", "5,0,5,6", input])
+        #expect(misfit.status == 1 && misfit.lines.isEmpty)
+        #expect(misfit.stderr == "sn-convert: error: \(input): --region 5,0,5,6 does not fit in the 9 x 6 image\n")
+        let malformed = try ToolRunner.run("sn-convert", ["--out", out, "--region", "1,1,0,2", input])
+        #expect(malformed.status == 2 && malformed.stderr.contains("--region takes X,Y,W,H"))
+    }
+
     @Test func integerTypeChangeRescalesMinMax() throws {
         let dir = try ToolRunner.temporaryFolder("convert-type")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -28,6 +28,10 @@ var spec = CommandSpec(
     to 0 and the type's maximum (255 or 65535); a constant image maps to 0.
     With --labels, planes are read and written as instance labels: exact integers, never rescaled.
 
+    Region: --region X,Y,W,H keeps only columns X..X+W-1 and rows Y..Y+H-1 (0-based, row 0 at the top)
+    of every plane, before any --scale; labels keep their values. A region outside an image is an error
+    for that input. The pixel size is unchanged.
+
     Size: --scale F resamples every plane by F (each side rounded): intensities with an anti-aliased tent
     filter (shrinking averages each output pixel's footprint, growing interpolates bilinearly; integer
     outputs are rounded and clamped to the type), labels by nearest neighbour. Use it to bring images to
@@ -60,6 +64,8 @@ let compressionKey = spec.option("compression", default: TIFFCompression.deflate
 let labelsKey = spec.flag("labels", help: "Treat planes as instance labels (lossless uint16/uint32).")
 let scaleKey = spec.option("scale", default: 1.0, help: "Resample each plane by this factor, (0, 16] (labels: nearest neighbour).")
 
+let regionKey = spec.optionalOption("region", as: String.self, help: "Keep only this rectangle X,Y,W,H (px, 0-based; before --scale).")
+
 let args = spec.parseOrExit()
 guard let outPath = args[outKey] else { spec.usageExit("--out DIR is required") }
 for (name, value) in [("channel", args[channelKey]), ("z", args[zKey] ?? 0), ("t", args[tKey] ?? 0)] where value < 0 {
@@ -76,6 +82,13 @@ if format == .png && outputType == .float32 {
 let scale = args[scaleKey]
 guard scale.isFinite && scale > 0 && scale <= 16 else { spec.usageExit("--scale must be in (0, 16], got \(args[scaleKey])") }
 let compression = args[compressionKey]
+var region: PixelRegion?
+if let text = args[regionKey] {
+    guard let r = PixelRegion(parsing: text) else {
+        spec.usageExit("--region takes X,Y,W,H: four integers, X and Y >= 0, W and H >= 1; got '\(text)'")
+    }
+    region = r
+}
 let inputs = spec.inputsOrExit(args)
 
 var output = spec.outputDirectoryOrExit(outPath)
@@ -111,8 +124,9 @@ func rescale(_ planes: [ImagePlane], to type: SampleType, range: inout ClosedRan
     }
 }
 
-/// A plane resampled by --scale (intensities rounded and clamped for integer types).
-func resized(_ p: ImagePlane) -> ImagePlane {
+/// A plane cut to --region and resampled by --scale (intensities rounded and clamped for integer types).
+func resized(_ plane: ImagePlane) -> ImagePlane {
+    let p = region.map { plane.cropped(to: $0) } ?? plane
     guard scale != 1 else { return p }
     let s = Resampling.scaledSize(width: p.width, height: p.height, factor: scale)
     var pixels = Resampling.resample(p.pixels, width: p.width, height: p.height, toWidth: s.width, toHeight: s.height)
@@ -123,8 +137,9 @@ func resized(_ p: ImagePlane) -> ImagePlane {
     return ImagePlane(width: s.width, height: s.height, pixels: pixels, sampleType: p.sampleType)
 }
 
-/// Labels resampled by --scale (nearest neighbour).
-func resized(_ l: LabelImage) -> LabelImage {
+/// Labels cut to --region and resampled by --scale (nearest neighbour).
+func resized(_ labels: LabelImage) -> LabelImage {
+    let l = region.map { labels.cropped(to: $0) } ?? labels
     guard scale != 1 else { return l }
     let s = Resampling.scaledSize(width: l.width, height: l.height, factor: scale)
     return LabelImage(width: s.width, height: s.height,
@@ -134,6 +149,13 @@ func resized(_ l: LabelImage) -> LabelImage {
 func convert(_ input: String) throws -> [String] {
     let file = try ImageFile(path: input)
     let picks = try selectedPlanes(file.dimensions, file: input)
+    var (width, height) = (file.dimensions.width, file.dimensions.height)
+    if let r = region {
+        guard r.fits(width: width, height: height) else {
+            throw ToolError("\(input): --region \(r) does not fit in the \(width) x \(height) image")
+        }
+        (width, height) = (r.width, r.height)
+    }
     if format == .png && picks.count != 1 {
         throw ToolError("\(input): PNG holds one plane but \(picks.count) are selected; pick one with --z and --t, or use --format tif")
     }
@@ -145,8 +167,8 @@ func convert(_ input: String) throws -> [String] {
     let destination = try output.destination(for: input, newExtension: format.rawValue)
     // Pixel size follows the resampling: the same field of view over the new number of pixels.
     var metadata = file.metadata(channel: channel)
-    let newSize = Resampling.scaledSize(width: file.dimensions.width, height: file.dimensions.height, factor: scale)
-    metadata.calibration = metadata.calibration.resampled(width: file.dimensions.width, height: file.dimensions.height,
+    let newSize = Resampling.scaledSize(width: width, height: height, factor: scale)
+    metadata.calibration = metadata.calibration.resampled(width: width, height: height,
                                                           toWidth: newSize.width, toHeight: newSize.height)
 
     if args[labelsKey] {
