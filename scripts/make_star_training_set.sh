@@ -8,6 +8,11 @@
 # the brightest nucleus pixel (below that the nuclei are not in the image to be segmented). That set made
 # models that find dim objects the real frames' reference labels leave out (docs/segmentation.md), so the
 # shipped model was trained without it.
+# With REAL=left|right|all the real Hoechst frames of ../shared/data/real/ (with their pipeline labels) join
+# both: all 10 frames cut to their left half (columns 0-287), their right half (288-575) or whole, each
+# linked REAL_COPIES times (default 20) into train (so that they make about a fifth of the crops) and once into
+# val. Train on one half and test on the other (scripts/evaluate_star_real_folds.sh) to see what they do on
+# nuclei they were not trained on.
 #
 #   scripts/make_star_training_set.sh OUT [MIN_PHOTONS]       (LOWLIGHT=1 to add the lowlight style)
 #
@@ -20,6 +25,7 @@ out=$1
 min_photons=${2:-15}
 cd "$(dirname "$0")/.."
 swift build -c release --product sn-synth >&2
+swift build -c release --product sn-convert >&2
 bin=$(swift build -c release --show-bin-path)
 mkdir -p "$out/parts"
 out=$(cd "$out" && pwd)
@@ -36,6 +42,28 @@ synth source   source   200 104
 synth vtarget   target    40 202
 synth vfilled   filled    20 203
 [ "${LOWLIGHT:-0}" = 1 ] && synth vlowlight lowlight 100 205
+
+# The real frames, cut to REAL's part: OUT/parts/real-REAL/{images,masks}/frame_T.tif
+real=${REAL:-}
+if [ -n "$real" ]; then
+    case "$real" in
+        left) region=0,0,288,210 ;; right) region=288,0,288,210 ;; all) region=0,0,576,210 ;;
+        *) echo "REAL must be left, right or all, got '$real'" >&2; exit 2 ;;
+    esac
+    file=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
+    [ -f "$file" ] || { echo "$file not found (REAL=$real needs it)" >&2; exit 1; }
+    real_part=$out/parts/real-$real
+    if [ ! -d "$real_part/masks" ]; then
+        mkdir -p "$real_part/images" "$real_part/masks" "$real_part/tmp"
+        for t in 0 1 2 3 4 5 6 7 8 9; do
+            echo "$file" | "$bin/sn-convert" --channel 0 --t "$t" --region "$region" --out "$real_part/tmp" > /dev/null
+            mv "$real_part/tmp/scratch-assay-labeled-10T-2Ch.tif" "$real_part/images/frame_$t.tif"
+            echo "$file" | "$bin/sn-convert" --channel 2 --t "$t" --region "$region" --labels --out "$real_part/tmp" > /dev/null
+            mv "$real_part/tmp/scratch-assay-labeled-10T-2Ch.tif" "$real_part/masks/frame_$t.tif"
+        done
+        rmdir "$real_part/tmp"
+    fi
+fi
 
 # link(set part) links every image of part; of the lowlight parts, those whose photons (manifest column
 # 'photons') reach MIN_PHOTONS
@@ -57,4 +85,12 @@ train_parts="target filled source" val_parts="vtarget vfilled"
 if [ "${LOWLIGHT:-0}" = 1 ]; then train_parts="$train_parts lowlight" val_parts="$val_parts vlowlight"; fi
 for part in $train_parts; do link train "$part"; done
 for part in $val_parts; do link val "$part"; done
+if [ -n "$real" ]; then
+    for t in 0 1 2 3 4 5 6 7 8 9; do
+        for c in $(seq 1 "${REAL_COPIES:-20}"); do
+            for kind in images masks; do ln -sf "$real_part/$kind/frame_$t.tif" "$out/train/$kind/real-${real}_${t}_$c.tif"; done
+        done
+        for kind in images masks; do ln -sf "$real_part/$kind/frame_$t.tif" "$out/val/$kind/real-${real}_$t.tif"; done
+    done
+fi
 echo "train: $(ls "$out/train/images" | wc -l) images; val: $(ls "$out/val/images" | wc -l) images" >&2
