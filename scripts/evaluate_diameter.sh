@@ -37,24 +37,14 @@ for style in source target; do
     done
 done
 
-real=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
-if [ -f "$real" ]; then
+if [ -f ../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff ]; then
     for scale in 1 2 3; do
         dir="$out/real-${scale}x"
-        if [ ! -d "$dir/images" ]; then
-            mkdir -p "$dir/images" "$dir/masks" "$dir/tmp"
-            for t in 0 1 2 3 4 5 6 7 8 9; do
-                echo "$real" | "$bin/sn-convert" --channel 0 --t "$t" --scale "$scale" --out "$dir/tmp" > /dev/null
-                mv "$dir/tmp/scratch-assay-labeled-10T-2Ch.tif" "$dir/images/frame_$t.tif"
-                echo "$real" | "$bin/sn-convert" --channel 2 --t "$t" --labels --scale "$scale" --out "$dir/tmp" > /dev/null
-                mv "$dir/tmp/scratch-assay-labeled-10T-2Ch.tif" "$dir/masks/frame_$t.tif"
-            done
-            rmdir "$dir/tmp"
-        fi
+        BIN=$bin scripts/real_frames.sh "$dir" 0,0,576,210 "$scale"
         measure "real-${scale}x" "$dir/images" "$dir/masks"
     done
 else
-    echo "evaluate_diameter: $real not found; real frames left out" >&2
+    echo "evaluate_diameter: ../shared/data/real/ not found; real frames left out" >&2
 fi
 
 # Summary per set, in the order measured: ratios sorted within each set for the median.

@@ -24,19 +24,8 @@ for style in source target; do
         "$bin/sn-synth" --style "$style" --count "$count" --seed 3 --out "$out/$style" > /dev/null
     fi
 done
-real=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
 datasets="source target"
-if [ -f "$real" ]; then
-    mkdir -p "$out/real/images" "$out/real/masks"
-    for t in 0 1 2 3 4 5 6 7 8 9; do
-        if [ ! -f "$out/real/images/frame_$t.tif" ]; then
-            echo "$real" | "$bin/sn-convert" --channel 0 --t "$t" --out "$out/real/tmp" > /dev/null
-            mv "$out/real/tmp/scratch-assay-labeled-10T-2Ch.tif" "$out/real/images/frame_$t.tif"
-            echo "$real" | "$bin/sn-convert" --channel 2 --t "$t" --labels --out "$out/real/tmp" > /dev/null
-            mv "$out/real/tmp/scratch-assay-labeled-10T-2Ch.tif" "$out/real/masks/frame_$t.tif"
-        fi
-    done
-    rmdir "$out/real/tmp" 2> /dev/null || true
+if BIN=$bin scripts/real_frames.sh "$out/real"; then
     datasets="$datasets real"
 fi
 

@@ -30,21 +30,10 @@ for style in source target; do
     [ -d "$out/base/$style/images" ] || "$bin/sn-synth" --style "$style" --count "$count" --seed 3 --out "$out/base/$style" > /dev/null 2>&1
 done
 sets="source target"
-real=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
-if [ -f "$real" ]; then
-    if [ ! -d "$out/base/real/images" ]; then
-        mkdir -p "$out/base/real/images" "$out/base/real/masks" "$out/base/real/tmp"
-        for t in 0 1 2 3 4 5 6 7 8 9; do
-            echo "$real" | "$bin/sn-convert" --channel 0 --t "$t" --out "$out/base/real/tmp" > /dev/null
-            mv "$out/base/real/tmp/scratch-assay-labeled-10T-2Ch.tif" "$out/base/real/images/frame_$t.tif"
-            echo "$real" | "$bin/sn-convert" --channel 2 --t "$t" --labels --out "$out/base/real/tmp" > /dev/null
-            mv "$out/base/real/tmp/scratch-assay-labeled-10T-2Ch.tif" "$out/base/real/masks/frame_$t.tif"
-        done
-        rmdir "$out/base/real/tmp"
-    fi
+if BIN=$bin scripts/real_frames.sh "$out/base/real"; then
     sets="$sets real"
 else
-    echo "evaluate_scale: $real not found; real frames left out" >&2
+    echo "evaluate_scale: real frames left out" >&2
 fi
 
 # summary FIELD: the named column of sn-score's summary row.

@@ -30,8 +30,6 @@ scales=${SCALES:-1 2 3}
 chains=${CHAINS:-fold star gauss2+otsu}
 star_model=()
 [ -n "${STAR_MODEL:-}" ] && star_model=(--model "$STAR_MODEL")
-real=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
-[ -f "$real" ] || { echo "evaluate_star_real_folds: $real not found (the real Hoechst frames beside the repository)" >&2; exit 1; }
 mkdir -p "$out"
 
 # cut SRC DEST SCALE_OF_SRC RESCALE [--labels]: every SRC/*.tif as DEST/left_NAME.tif and DEST/right_NAME.tif,
@@ -49,19 +47,18 @@ cut() {
     mv "$dest.tmp" "$dest"
 }
 
-# Real halves at each scale.
+# Real halves at each scale: base/images/{left,right}_frame_T.tif (links into base/left and base/right).
 base=$out/base
+BIN=$bin scripts/real_frames.sh "$base/left" 0,0,288,210
+BIN=$bin scripts/real_frames.sh "$base/right" 288,0,288,210
 if [ ! -d "$base/masks" ]; then
-    mkdir -p "$base/tmp" "$base/images.full" "$base/masks.full"
-    for t in 0 1 2 3 4 5 6 7 8 9; do
-        echo "$real" | "$bin/sn-convert" --channel 0 --t "$t" --out "$base/tmp" > /dev/null
-        mv "$base/tmp/scratch-assay-labeled-10T-2Ch.tif" "$base/images.full/frame_$t.tif"
-        echo "$real" | "$bin/sn-convert" --channel 2 --t "$t" --labels --out "$base/tmp" > /dev/null
-        mv "$base/tmp/scratch-assay-labeled-10T-2Ch.tif" "$base/masks.full/frame_$t.tif"
+    for kind in images masks; do
+        mkdir -p "$base/$kind.tmp"
+        for side in left right; do
+            for f in "$base/$side/$kind/"*.tif; do ln -sf "../$side/$kind/$(basename "$f")" "$base/$kind.tmp/${side}_$(basename "$f")"; done
+        done
+        mv "$base/$kind.tmp" "$base/$kind"
     done
-    rmdir "$base/tmp"
-    cut "$base/images.full" "$base/images" 1 1
-    cut "$base/masks.full" "$base/masks" 1 1 --labels
 fi
 sets=""
 for s in $scales; do
@@ -103,12 +100,12 @@ printf 'set\tchain\tiou\tf1\tn_true\tn_pred\n' | tee "$out/summary.tsv"
 for set in $sets; do
     dir=$out/$set
     for chain in $chains; do
+        case "$chain/$set" in sn+fold/real-*) continue ;; esac  # enhancement is for the low-light sets
         case "$chain" in
             fold) fold "$dir/images" "$dir/fold" ;;
             star) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star "${star_model[@]}" --out "$dir/star" 2> /dev/null ;;
             gauss2+otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --smooth 2 --out "$dir/gauss2+otsu" ;;
             sn+fold)
-                case "$set" in lowlight-*) ;; *) continue ;; esac
                 [ -d "$dir/enhanced" ] || ls "$dir/images/"*.tif | "$bin/sn-enhance" --out "$dir/enhanced" 2> /dev/null > /dev/null
                 fold "$dir/enhanced" "$dir/sn+fold" ;;
             *) echo "evaluate_star_real_folds: unknown chain $chain" >&2; exit 2 ;;

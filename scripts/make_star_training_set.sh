@@ -24,8 +24,7 @@ set -euo pipefail
 out=$1
 min_photons=${2:-15}
 cd "$(dirname "$0")/.."
-swift build -c release --product sn-synth >&2
-swift build -c release --product sn-convert >&2
+swift build -c release --product sn-synth --product sn-convert >&2
 bin=$(swift build -c release --show-bin-path)
 mkdir -p "$out/parts"
 out=$(cd "$out" && pwd)
@@ -50,19 +49,8 @@ if [ -n "$real" ]; then
         left) region=0,0,288,210 ;; right) region=288,0,288,210 ;; all) region=0,0,576,210 ;;
         *) echo "REAL must be left, right or all, got '$real'" >&2; exit 2 ;;
     esac
-    file=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
-    [ -f "$file" ] || { echo "$file not found (REAL=$real needs it)" >&2; exit 1; }
     real_part=$out/parts/real-$real
-    if [ ! -d "$real_part/masks" ]; then
-        mkdir -p "$real_part/images" "$real_part/masks" "$real_part/tmp"
-        for t in 0 1 2 3 4 5 6 7 8 9; do
-            echo "$file" | "$bin/sn-convert" --channel 0 --t "$t" --region "$region" --out "$real_part/tmp" > /dev/null
-            mv "$real_part/tmp/scratch-assay-labeled-10T-2Ch.tif" "$real_part/images/frame_$t.tif"
-            echo "$file" | "$bin/sn-convert" --channel 2 --t "$t" --region "$region" --labels --out "$real_part/tmp" > /dev/null
-            mv "$real_part/tmp/scratch-assay-labeled-10T-2Ch.tif" "$real_part/masks/frame_$t.tif"
-        done
-        rmdir "$real_part/tmp"
-    fi
+    BIN=$bin scripts/real_frames.sh "$real_part" "$region"
 fi
 
 # link(set part) links every image of part; of the lowlight parts, those whose photons (manifest column

@@ -2,7 +2,7 @@
 # Real shapes in low light (issue 16, item 6): the 10 real Hoechst frames of ../shared/data/real/ (channel 0,
 # reference labels in channel 2) rendered through sn-camera's camera model at several photon budgets and at
 # 1x and 2x nucleus size, with their reference labels as masks:
-#   OUT/real-lowlight/base/{clean,masks}/frame_T.tif      the frames as they are (clean) and their labels
+#   OUT/real-lowlight/base/sS/{images,masks}/frame_T.tif  the frames as they are (clean) and their labels at scale S
 #   OUT/real-lowlight/pP-sS/{images,masks}/frame_T.tif    P photons at the brightest nucleus pixel, scale S
 # Scale S > 1: the clean frame and the masks are brought to S x with sn-convert --scale S (masks by nearest
 # neighbour) *before* rendering, so the photon and read noise are per pixel at the new size.
@@ -20,29 +20,11 @@ haze=${HAZE:-0.3}
 illumination=${ILLUMINATION:-0.3}
 read_noise=${READ_NOISE:-2.5}
 seed=${SEED:-16}
-real=../shared/data/real/scratch_assay/scratch-assay-labeled-10T-2Ch.tiff
-[ -f "$real" ] || { echo "render_real_lowlight: $real not found (the real Hoechst frames beside the repository)" >&2; exit 1; }
-
-base="$root/base"
-if [ ! -d "$base/masks" ]; then
-    mkdir -p "$base/clean" "$base/masks.tmp" "$base/tmp"
-    for t in 0 1 2 3 4 5 6 7 8 9; do
-        echo "$real" | "$bin/sn-convert" --channel 0 --t "$t" --out "$base/tmp" > /dev/null
-        mv "$base/tmp/scratch-assay-labeled-10T-2Ch.tif" "$base/clean/frame_$t.tif"
-        echo "$real" | "$bin/sn-convert" --channel 2 --t "$t" --labels --out "$base/tmp" > /dev/null
-        mv "$base/tmp/scratch-assay-labeled-10T-2Ch.tif" "$base/masks.tmp/frame_$t.tif"
-    done
-    rmdir "$base/tmp"
-    mv "$base/masks.tmp" "$base/masks"
-fi
-
 for scale in $scales; do
-    clean="$base/clean-s$scale" masks="$base/masks-s$scale"
-    if [ ! -d "$masks" ]; then
-        ls "$base/clean/"*.tif | "$bin/sn-convert" --scale "$scale" --out "$clean" > /dev/null
-        ls "$base/masks/"*.tif | "$bin/sn-convert" --labels --scale "$scale" --out "$masks.tmp" > /dev/null
-        mv "$masks.tmp" "$masks"
-    fi
+    # The frames and their labels at this scale.
+    frames="$root/base/s$scale"
+    BIN=$bin scripts/real_frames.sh "$frames" 0,0,576,210 "$scale"
+    clean="$frames/images" masks="$frames/masks"
     for p in $photons; do
         dir="$root/p$p-s$scale"
         [ -d "$dir/masks" ] && continue
