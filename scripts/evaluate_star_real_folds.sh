@@ -4,8 +4,9 @@
 # A model made with `REAL=left scripts/make_star_training_set.sh` saw the reference labels of the left halves
 # (columns 0-287) of the 10 real Hoechst frames, so it is scored on their right halves (columns 288-575), and a
 # REAL=right model on the left halves. The two held-out scores together cover every frame once ("fold" chain).
-# Beside it, on the same halves: the star model of STAR_MODEL (default: the shipped one) and the classical
-# baseline. The frames are a time-lapse of one field, so the halves are different nuclei of the same
+# Beside it, on the same halves: the star model of STAR_MODEL (default: the shipped one, which was trained with
+# every frame's labels, so on these halves it is not tested; for a model that has not seen them, the one shipped
+# before: git show e118177:Models/star-target.safetensors > previous.safetensors) and the classical baseline. The frames are a time-lapse of one field, so the halves are different nuclei of the same
 # preparation (a few cells cross the middle column between frames): a test of new nuclei, not of a new lab.
 #
 #   STAR_LEFT=L.safetensors STAR_RIGHT=R.safetensors scripts/evaluate_star_real_folds.sh
