@@ -6,8 +6,9 @@
 # REAL=right model on the left halves. The two held-out scores together cover every frame once ("fold" chain).
 # Beside it, on the same halves: the star model of STAR_MODEL (default: the shipped one, which was trained with
 # every frame's labels, so on these halves it is not tested; for a model that has not seen them, the one shipped
-# before: git show e118177:Models/star-target.safetensors > previous.safetensors) and the classical baseline. The frames are a time-lapse of one field, so the halves are different nuclei of the same
-# preparation (a few cells cross the middle column between frames): a test of new nuclei, not of a new lab.
+# before: git show e118177:Models/star-target.safetensors > previous.safetensors) and the classical baseline.
+# The frames are a time-lapse of one field, so the halves are different nuclei of the same preparation (a few
+# cells cross the middle column between frames): a test of new nuclei, not of a new lab.
 #
 #   STAR_LEFT=L.safetensors STAR_RIGHT=R.safetensors scripts/evaluate_star_real_folds.sh
 #
@@ -48,27 +49,16 @@ cut() {
     mv "$dest.tmp" "$dest"
 }
 
-# Real halves at each scale: base/images/{left,right}_frame_T.tif (links into base/left and base/right).
-base=$out/base
-BIN=$bin scripts/real_frames.sh "$base/left" 0,0,288,210
-BIN=$bin scripts/real_frames.sh "$base/right" 288,0,288,210
-if [ ! -d "$base/masks" ]; then
-    for kind in images masks; do
-        mkdir -p "$base/$kind.tmp"
-        for side in left right; do
-            for f in "$base/$side/$kind/"*.tif; do ln -sf "../$side/$kind/$(basename "$f")" "$base/$kind.tmp/${side}_$(basename "$f")"; done
-        done
-        mv "$base/$kind.tmp" "$base/$kind"
-    done
-fi
+# Real halves at each scale, cut from the whole frames.
+frames=$out/frames
+BIN=$bin scripts/real_frames.sh "$frames"
 sets=""
 for s in $scales; do
     dir=$out/real-$s
     if [ ! -d "$dir/masks" ]; then
         mkdir -p "$dir"
-        ls "$base/images/"*.tif | "$bin/sn-convert" --scale "$s" --out "$dir/images" > /dev/null
-        ls "$base/masks/"*.tif | "$bin/sn-convert" --labels --scale "$s" --out "$dir/masks.tmp" > /dev/null
-        mv "$dir/masks.tmp" "$dir/masks"
+        cut "$frames/images" "$dir/images" 1 "$s"
+        cut "$frames/masks" "$dir/masks" 1 "$s" --labels
     fi
     sets="$sets real-$s"
 done

@@ -63,7 +63,6 @@ let tKey = spec.optionalOption("t", as: Int.self, help: "Only this time point (0
 let compressionKey = spec.option("compression", default: TIFFCompression.deflate, help: "TIFF compression.")
 let labelsKey = spec.flag("labels", help: "Treat planes as instance labels (lossless uint16/uint32).")
 let scaleKey = spec.option("scale", default: 1.0, help: "Resample each plane by this factor, (0, 16] (labels: nearest neighbour).")
-
 let regionKey = spec.optionalOption("region", as: String.self, help: "Keep only this rectangle X,Y,W,H (px, 0-based; before --scale).")
 
 let args = spec.parseOrExit()
