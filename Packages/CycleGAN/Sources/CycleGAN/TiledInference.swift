@@ -52,6 +52,10 @@ import TensorCore
 /// both `0.75·f·H·W` floats — plus one tile's windows (≈ `3·f·(T + 8)²` floats for tile side T),
 /// against ≈ `2·f·H·W` floats for the whole pass; figures in docs/enhancement.md.
 ///
+/// Beyond ``mapStorage``'s budget (2 GiB by default: planes larger than about 4096² at ngf 32) the
+/// whole maps of steps 2–5 give way to the streamed pass (``MapStorage/streamedFloat16``,
+/// ``streamed(_:tiles:width:height:)``): one Float16 map at H/4 × W/4 and every layer tile by tile.
+///
 /// A generator whose layers do not have the standard geometry (possible only by editing its public
 /// layers) is run whole (``isTileable``).
 public struct TiledGenerator {
@@ -70,11 +74,17 @@ public struct TiledGenerator {
     static let epsilon: Float = 1e-5
     /// The margins in use (the tests shrink them to show that smaller ones break the equality).
     var margins = (encoder: TiledGenerator.encoderMargin, decoder: TiledGenerator.decoderMargin)
+    /// The margins of the streamed pass (``MapStorage/streamedFloat16``), shrunk by the tests likewise.
+    var streamMargins = (encoder: TiledGenerator.streamedEncoderMargin, trunk: TiledGenerator.trunkMargin,
+                         decoder: TiledGenerator.streamedDecoderMargin)
     /// Called as `progress(done, total)` after each step of a tiled pass over more than one tile: the four
     /// passes over the tiles (`in_conv` statistics, `down1`, `up2` statistics, `out_conv`) and the trunk,
     /// `total = 4 · tiles + 1` steps. Not called for whole-image passes or a single tile. For progress
     /// displays (sn-enhance); it does not change the result.
     public var progress: ((_ done: Int, _ total: Int) -> Void)?
+    /// How the maps below full resolution are held in a tiled pass (``MapStorage``); by default whole
+    /// Float32 maps while they fit in ``defaultMapBudget``, streamed Float16 beyond.
+    public var mapStorage: MapStorage = .automatic(budget: TiledGenerator.defaultMapBudget)
 
     /// Wraps `generator`; `tileSize` 0 runs whole images, any other size ≥ 1 is rounded up to a
     /// multiple of 4 (512 by default: ≈ 0.1 GB of tile working memory at ngf 32).
@@ -128,21 +138,46 @@ public struct TiledGenerator {
     /// `paddedExtent(height) × paddedExtent(width)` by ``extensionIndex(_:count:)``, as a
     /// `[1, channels, H', W']` tensor.
     public static func padded(_ x: [Float], channels: Int, width: Int, height: Int) -> Tensor {
-        precondition(width >= 1 && height >= 1 && channels >= 1 && x.count == channels * width * height,
-                     "TiledGenerator: \(x.count) values for \(channels)×\(height)×\(width)")
-        let (ph, pw) = (paddedExtent(height), paddedExtent(width))
-        let columns = (0..<pw).map { extensionIndex($0, count: width) }
-        return Tensor(shape: [1, channels, ph, pw], unsafeUninitializedScalars: { out in
-            x.withUnsafeBufferPointer { src in
-                for c in 0..<channels {
-                    for y in 0..<ph {
-                        let row = src.baseAddress! + (c * height + extensionIndex(y, count: height)) * width
-                        let dst = out.baseAddress! + (c * ph + y) * pw
-                        for (j, s) in columns.enumerated() { dst[j] = row[s] }
+        let source = PaddedPlanes(x, channels: channels, width: width, height: height)
+        return source.window(Region(y0: 0, y1: source.paddedHeight, x0: 0, x1: source.paddedWidth))
+    }
+
+    /// CHW planes seen through the padding of ``padded(_:channels:width:height:)`` without building the
+    /// padded copy: ``window(_:)`` reads any rectangle of the padded image straight from the planes.
+    struct PaddedPlanes {
+        let values: [Float]
+        let channels: Int, width: Int, height: Int
+        var paddedHeight: Int { TiledGenerator.paddedExtent(height) }
+        var paddedWidth: Int { TiledGenerator.paddedExtent(width) }
+
+        init(_ values: [Float], channels: Int, width: Int, height: Int) {
+            precondition(width >= 1 && height >= 1 && channels >= 1 && values.count == channels * width * height,
+                         "TiledGenerator: \(values.count) values for \(channels)×\(height)×\(width)")
+            (self.values, self.channels, self.width, self.height) = (values, channels, width, height)
+        }
+
+        /// Rectangle `r` (inside the padded extent) of every channel as a `[1, channels, r.height, r.width]` tensor.
+        func window(_ r: Region) -> Tensor {
+            precondition(r.y0 >= 0 && r.x0 >= 0 && r.y1 <= paddedHeight && r.x1 <= paddedWidth && r.height > 0 && r.width > 0,
+                         "PaddedPlanes: window out of range")
+            let columns = (r.x0..<r.x1).map { TiledGenerator.extensionIndex($0, count: width) }
+            let inside = r.x1 <= width
+            return Tensor(shape: [1, channels, r.height, r.width], unsafeUninitializedScalars: { out in
+                values.withUnsafeBufferPointer { src in
+                    for c in 0..<channels {
+                        for y in 0..<r.height {
+                            let row = src.baseAddress! + (c * height + TiledGenerator.extensionIndex(r.y0 + y, count: height)) * width
+                            let dst = out.baseAddress! + (c * r.height + y) * r.width
+                            if inside {
+                                dst.update(from: row + r.x0, count: r.width)
+                            } else {
+                                for (j, s) in columns.enumerated() { dst[j] = row[s] }
+                            }
+                        }
                     }
                 }
-            }
-        })
+            })
+        }
     }
 
     /// The top-left `height × width` corner of every channel of `t` `[1, C, H', W']`, as CHW values.
@@ -180,8 +215,11 @@ public struct TiledGenerator {
     /// ``isTileable``; otherwise ``whole(_:width:height:)``.
     public func callAsFunction(_ x: [Float], width: Int, height: Int) -> [Float] {
         guard tileSize > 0, isTileable else { return whole(x, width: width, height: height) }
-        let input = Self.padded(x, channels: generator.options.inputChannels, width: width, height: height)
-        let tiles = Self.tiles(height: input.shape[2], width: input.shape[3], size: tileSize)
+        let input = PaddedPlanes(x, channels: generator.options.inputChannels, width: width, height: height)
+        let tiles = Self.tiles(height: input.paddedHeight, width: input.paddedWidth, size: tileSize)
+        if resolvedMapStorage(height: input.paddedHeight, width: input.paddedWidth) == .streamedFloat16 {
+            return streamed(input, tiles: tiles, width: width, height: height)
+        }
         let counter = tiles.count > 1 ? progress.map { TileCounter(total: 4 * tiles.count + 1, report: $0) } : nil
         var features = encode(input, tiles: tiles, counter: counter)
         features = trunk(features)
@@ -201,21 +239,13 @@ public struct TiledGenerator {
     /// Encoder, padded input `[1, Cin, H, W]` → normalised, rectified `down2` output `[1, 4f, H/4, W/4]`:
     /// `in_conv` statistics over tiles; `in_conv` → IN → ReLU → `down1` per tile into the whole /2 map
     /// (with its statistics); IN → ReLU of that map in place; `down2` on it whole; IN → ReLU.
-    func encode(_ input: Tensor, tiles: [Region], counter: TileCounter? = nil) -> Tensor {
-        let (ph, pw) = (input.shape[2], input.shape[3])
-        var inStats = ChannelMoments(channels: generator.inConv.weight.value.shape[0])
-        for tile in tiles {
-            let (window, t) = Self.window(tile, scale: 1, margin: margins.encoder, height: ph, width: pw)
-            inStats.add(generator.inConv(Variable(Self.crop(input, window))).value, region: t)
-            counter?.tick()
-        }
+    func encode(_ input: PaddedPlanes, tiles: [Region], counter: TileCounter? = nil) -> Tensor {
+        let (ph, pw) = (input.paddedHeight, input.paddedWidth)
+        let inStats = inConvMoments(input, tiles: tiles, counter: counter)
         var half = Tensor.zeros([1, generator.down1.weight.value.shape[0], ph / 2, pw / 2])
         var downStats = ChannelMoments(channels: half.shape[1])
         for tile in tiles {
-            let (window, t) = Self.window(tile, scale: 1, margin: margins.encoder, height: ph, width: pw)
-            var y = generator.inConv(Variable(Self.crop(input, window))).value
-            Self.normalizeActivate(&y, inStats, slope: 0)
-            let d = generator.down1(Variable(y)).value
+            let (d, t) = down1Window(input, tile: tile, margin: margins.encoder, inStats: inStats)
             downStats.add(d, region: t.scaled(down: 2))
             Self.paste(d, region: t.scaled(down: 2), into: &half, at: tile.scaled(down: 2))
             counter?.tick()
@@ -224,6 +254,28 @@ public struct TiledGenerator {
         var quarter = generator.down2(Variable(half)).value
         Self.normalizeActivate(&quarter, ChannelMoments(whole: quarter), slope: 0)
         return quarter
+    }
+
+    /// Step 1 of the encoder: the global statistics of `in_conv`'s output, accumulated over the tiles'
+    /// own pixels (windows: tile ± ``encoderMargin``).
+    func inConvMoments(_ input: PaddedPlanes, tiles: [Region], counter: TileCounter?) -> ChannelMoments {
+        var inStats = ChannelMoments(channels: generator.inConv.weight.value.shape[0])
+        for tile in tiles {
+            let (window, t) = Self.window(tile, scale: 1, margin: margins.encoder, height: input.paddedHeight, width: input.paddedWidth)
+            inStats.add(generator.inConv(Variable(input.window(window))).value, region: t)
+            counter?.tick()
+        }
+        return inStats
+    }
+
+    /// `in_conv` → IN (global `inStats`) → ReLU → `down1` on the window tile ± `margin` (full-resolution
+    /// pixels, a multiple of 4): the raw `down1` map of the window `[1, 2f, h/2, w/2]`, and the tile's
+    /// place in the window at full resolution.
+    func down1Window(_ input: PaddedPlanes, tile: Region, margin: Int, inStats: ChannelMoments) -> (Tensor, Region) {
+        let (window, t) = Self.window(tile, scale: 1, margin: margin, height: input.paddedHeight, width: input.paddedWidth)
+        var y = generator.inConv(Variable(input.window(window))).value
+        Self.normalizeActivate(&y, inStats, slope: 0)
+        return (generator.down1(Variable(y)).value, t)
     }
 
     /// Decoder, trunk output `[1, 4f, H/4, W/4]` → `Cout·height·width` values (cropped): `up1` whole,
