@@ -16,10 +16,7 @@ struct StreamedInferenceTests {
     /// outputs saturate; the shipped model through sn-enhance: see docs/enhancement.md).
     static let tolerance: Float = 1e-2
 
-    struct Case: CustomTestStringConvertible, Sendable {
-        var width: Int, height: Int, tile: Int, blocks: Int, upsampling: GeneratorUpsampling
-        var testDescription: String { "\(width)x\(height) tile \(tile), \(blocks) blocks, \(upsampling)" }
-    }
+    typealias Case = TiledInferenceTests.Case
 
     @Test(arguments: [
         Case(width: 150, height: 98, tile: 32, blocks: 1, upsampling: .transposedConvolution),

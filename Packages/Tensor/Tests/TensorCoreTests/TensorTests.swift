@@ -83,15 +83,17 @@ extension TensorCoreTests {
             }
             // A change from another thread waits for a steady section to end.
             let order = Mutex<[String]>([])
+            let changerDone = DispatchSemaphore(value: 0)
             Parallel.withSteadyThreadCount {
                 let changer = Thread {
                     Parallel.withThreadCount(1) { order.withLock { $0.append("changed") } }
+                    changerDone.signal()   // after withThreadCount has restored the count
                 }
                 changer.start()
                 usleep(50_000)
                 order.withLock { $0.append("steady ends") }
             }
-            while order.withLock({ $0.count }) < 2 { usleep(1_000) }
+            changerDone.wait()
             #expect(order.withLock { $0 } == ["steady ends", "changed"])
             #expect(Parallel.threadCount == saved)
             #expect(Parallel.hardwareConcurrency >= 1)
