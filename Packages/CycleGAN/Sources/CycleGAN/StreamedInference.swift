@@ -70,7 +70,7 @@ extension TiledGenerator {
         let (ph, pw) = (input.paddedHeight, input.paddedWidth)
         let quarterTiles = Self.tiles(height: ph / 4, width: pw / 4, size: max(4, tileSize / 4))
         let bands = Dictionary(grouping: quarterTiles, by: \.y0).sorted { $0.key < $1.key }.map(\.value)
-        let steps = 3 * tiles.count + 1 + 3 * generator.residual.count * quarterTiles.count + 3 * tiles.count
+        let steps = 6 * tiles.count + 1 + 3 * generator.residual.count * quarterTiles.count
         let counter = tiles.count > 1 ? progress.map { TileCounter(total: steps, report: $0) } : nil
 
         // 1. Encoder.
@@ -168,14 +168,7 @@ extension TiledGenerator {
             for tile in band {
                 var (r, x, t) = branch(tile)
                 Self.normalizeActivate(&r, stats2, slope: 1)
-                r.withUnsafeMutableBufferPointer { rp in
-                    x.withUnsafeBufferPointer { xp in
-                        let (d, s) = (rp.baseAddress!, xp.baseAddress!)
-                        Parallel.forEachChunk(count: rp.count) { range in
-                            for i in range { d[i] += s[i] }
-                        }
-                    }
-                }
+                r += x
                 values.store(r, region: t, at: Region(y0: 0, y1: tile.height, x0: tile.x0, x1: tile.x1))
                 counter?.tick()
             }
@@ -263,8 +256,7 @@ struct HalfMap {
     /// ``TiledGenerator``'s `normalizeActivate`), rounded back to Float16.
     mutating func normalizeActivate(_ moments: TiledGenerator.ChannelMoments, slope: Float) {
         precondition(moments.sum.count == channels)
-        let mean = moments.mean.map(Float.init)
-        let scale = moments.variance.map { Float(1 / ($0 + Double(TiledGenerator.epsilon)).squareRoot()) }
+        let (mean, scale) = moments.normalization
         let plane = height * width
         storage.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!

@@ -317,14 +317,7 @@ public struct TiledGenerator {
                 r = block.conv2(Variable(h)).value
             }
             Self.normalizeActivate(&r, ChannelMoments(whole: r), slope: 1)
-            r.withUnsafeBufferPointer { rp in
-                x.withUnsafeMutableBufferPointer { xp in
-                    let (s, d) = (rp.baseAddress!, xp.baseAddress!)
-                    Parallel.forEachChunk(count: xp.count) { range in
-                        for i in range { d[i] += s[i] }
-                    }
-                }
-            }
+            x += r
         }
         return x
     }
@@ -395,6 +388,11 @@ public struct TiledGenerator {
             }
         }
 
+        /// Instance normalisation's per-channel shift `μ` and scale `1/√(σ² + ε)` (ε = 1e-5), in Float32.
+        var normalization: (mean: [Float], scale: [Float]) {
+            (mean.map(Float.init), variance.map { Float(1 / ($0 + Double(TiledGenerator.epsilon)).squareRoot()) })
+        }
+
         /// Adds the pixels of `region` of every channel of `t` `[1, C, H, W]` (rows summed in Float32
         /// `SIMD16` lanes, ≤ 33 terms each, then in Float64).
         mutating func add(_ t: Tensor, region r: Region) {
@@ -440,8 +438,7 @@ public struct TiledGenerator {
     static func normalizeActivate(_ t: inout Tensor, _ moments: ChannelMoments, slope: Float) {
         let (c, plane) = (t.shape[1], t.shape[2] * t.shape[3])
         precondition(c == moments.sum.count, "normalizeActivate: \(c) channels, statistics for \(moments.sum.count)")
-        let mean = moments.mean.map(Float.init)
-        let scale = moments.variance.map { Float(1 / ($0 + Double(epsilon)).squareRoot()) }
+        let (mean, scale) = moments.normalization
         t.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             Parallel.forEachChunk(count: c, minimumChunk: max(1, Parallel.defaultMinimumChunk / max(1, plane))) { channels in
