@@ -52,10 +52,11 @@ public struct DiameterEstimate: Sendable, Equatable {
 ///    most ``agreement``.
 /// 5. A **plateau** of at least ``minimumPlateau`` consecutive trusted, agreeing levels (large nuclei: their
 ///    size holds across smoothing) gives the median of its levels' medians (the longest plateau; the
-///    finest on ties). Otherwise (small nuclei: few levels can resolve them) the estimate is d_k at the
-///    finest trusted level that agrees with the next; failing that, at the trusted adjacent pair that
-///    agrees best; failing that, at the finest trusted level. Touching nuclei merge only at coarse
-///    levels, which neither rule reaches first.
+///    finest on ties). Otherwise (small nuclei: few levels can resolve them) only levels with at least
+///    ``fallbackObjects`` objects count (where any level has that many), and the estimate is d_k at the
+///    finest such trusted level that agrees with the next; failing that, at the finest such trusted
+///    level; failing that, there is none (`no_nuclei`). Touching nuclei merge only at coarse levels,
+///    which no rule reaches first.
 /// Stacks pool the objects of up to ``stackPlanes`` evenly spaced planes at each level; planes above
 /// ``maximumAnalysedPixels`` are analysed on ``tileCount`` evenly spread tiles of ``tileSide``² (a bound
 /// on time; nuclei up to a quarter of a tile are measured whole).
@@ -73,6 +74,10 @@ public struct DiameterEstimator: Sendable {
     public var edgeFraction: Float = 0.3
     /// A level needs at least this many objects to be trusted.
     public var minimumObjects: Int = 3
+    /// Without a plateau, in a plane where some level has at least this many objects, only such levels
+    /// count (a coarse level with a few objects is clusters merged by the smoothing); with none, the
+    /// status is `no_nuclei`. A clean sparse field (every level with fewer) keeps ``minimumObjects``.
+    public var fallbackObjects: Int = 8
     /// Planes of a stack used for its estimate (evenly spaced).
     public var stackPlanes: Int = 5
     /// Planes larger than this many pixels are analysed on ``tileCount`` evenly spread tiles.
@@ -179,14 +184,15 @@ public struct DiameterEstimator: Sendable {
             let d = MaskDiameter.median(values: run.map { medians[$0]! })!
             return measured(d, at: run.min { abs(medians[$0]! - d) < abs(medians[$1]! - d) }!)
         }
-        // The finest trusted pair that agrees; the best-agreeing trusted pair; the finest trusted level.
-        var best: (k: Int, disagreement: Double)? = nil
-        for k in levels.indices where trusted(k) && trusted(k + 1) {
-            let disagreement = abs(medians[k]! / medians[k + 1]! - 1)
-            if disagreement <= agreement { best = (k, disagreement); break }
-            if best == nil || disagreement < best!.disagreement { best = (k, disagreement) }
+        // Without a plateau, in a plane where some level saw many objects, a level with a few is clusters
+        // merged by the smoothing, not nuclei: only levels with ``fallbackObjects`` objects count there.
+        // The finest such trusted pair that agrees; else the finest such trusted level; else nothing.
+        let many = levels.contains { $0.diameters.count >= fallbackObjects }
+        func counted(_ k: Int) -> Bool { trusted(k) && (!many || levels[k].diameters.count >= fallbackObjects) }
+        if let k = levels.indices.first(where: { counted($0) && counted($0 + 1) && agree($0) })
+            ?? levels.indices.first(where: counted) {
+            return measured(medians[k]!, at: k)
         }
-        if let k = best?.k ?? levels.indices.first(where: trusted) { return measured(medians[k]!, at: k) }
         let most = levels.map(\.diameters.count).max() ?? 0
         return DiameterEstimate(diameter: nil, objectCount: most, status: .noNuclei)
     }

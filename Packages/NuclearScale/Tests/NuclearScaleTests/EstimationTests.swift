@@ -1,4 +1,4 @@
-import NuclearScale
+@testable import NuclearScale
 import XCTest
 
 /// Planes of blurred disks of known diameter on a noisy, unevenly lit background.
@@ -84,6 +84,33 @@ final class EstimationTests: XCTestCase {
         _ = e.estimate(extreme, width: 128, height: 128)
         let subnormal = noise.map { $0 * 1e-44 }
         _ = e.estimate(subnormal, width: 128, height: 128)
+    }
+
+    /// Level patterns measured on sn-synth low-light fields of 6 px nuclei (seeds 23 and 24,
+    /// scripts/evaluate_diameter.sh): no plateau, no agreeing pair among the fine levels, and a few
+    /// merged clusters at coarse levels. Those clusters must not become the estimate (they gave 64 and
+    /// 94 px before); a clean sparse field with no level of many objects still gets its estimate.
+    func testFewObjectCoarseLevelsAreNotAnEstimate() {
+        let e = DiameterEstimator()
+        func levels(_ rows: [(Double, Int, Double)]) -> [DiameterEstimator.Level] {
+            rows.map { DiameterEstimator.Level(sigma: $0.0, diameters: [Double](repeating: $0.2, count: $0.1)) }
+        }
+        // seed 24, source_0008 (masks 5.97 px): σ 16 and 22.6 agree with 3 objects each.
+        let merged = levels([(1, 331, 4.81), (1.41, 117, 6.73), (2, 70, 8.96), (2.83, 47, 10.38), (4, 23, 15.99),
+                             (5.66, 10, 24.51), (8, 9, 41.05), (11.31, 4, 62.98), (16, 3, 94.51), (22.63, 3, 108.94)])
+        XCTAssertEqual(e.select(merged).diameter, 4.81)
+        // seed 23, source_0007 (masks 6.08 px): the only trusted level is σ 8 with 5 objects.
+        let lone = levels([(1, 205, 3.87), (1.41, 109, 5.0), (2, 54, 7.21), (2.83, 40, 8.2), (4, 21, 14.95),
+                           (5.66, 15, 15.24), (8, 5, 64.39), (11.31, 1, 160.6), (16, 1, 161.03)])
+        XCTAssertEqual(e.select(lone).status, .noNuclei)
+        // A clean field of 5 nuclei of 12 px: every level has 5 objects, 4 levels resolve them.
+        let sparse = levels([(1, 5, 12.1), (1.41, 5, 12.0), (2, 5, 12.2), (2.83, 5, 12.3), (4, 5, 13), (5.66, 3, 20)])
+        XCTAssertEqual(e.select(sparse).diameter, 12.1)
+        // The same field with noise specks at σ 1 (many objects, too small to be trusted) and 5 nuclei:
+        // the few-object levels no longer count, and the plane falls back rather than guess.
+        var specked = sparse
+        specked[0] = DiameterEstimator.Level(sigma: 1, diameters: [Double](repeating: 3, count: 40))
+        XCTAssertEqual(e.select(specked).status, .noNuclei)
     }
 
     func testStackEstimateMatchesPlanes() {
