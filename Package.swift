@@ -71,7 +71,7 @@ let package = Package(
 
         .executableTarget(name: "sn-model", dependencies: [nn, toolSupport], path: "Tools/sn-model"),
         .executableTarget(
-            name: "sn-fuzz", dependencies: [io, segmentation, starSegmentation, nn, tensor, toolSupport], path: "Tools/sn-fuzz"),
+            name: "sn-fuzz", dependencies: [io, segmentation, starSegmentation, nn, nuclearScale, tensor, toolSupport], path: "Tools/sn-fuzz"),
         .executableTarget(name: "sn-diameter", dependencies: [nuclearScale, io, toolSupport], path: "Tools/sn-diameter"),
         .executableTarget(name: "sn-report", dependencies: [report, io, toolSupport], path: "Tools/sn-report"),
 

@@ -96,14 +96,14 @@ import Testing
         #expect(r.stdout.contains("NON-FINITE AND EXTREME VALUES:\n"), "\(tool) --help")
     }
 
-    /// A bounded run of every fuzz target in CI, 12 s each (a minute of fuzzing per CI run; scripts/fuzz.sh 60
+    /// A bounded run of every fuzz target in CI, 10 s each (a minute of fuzzing per CI run; scripts/fuzz.sh 60
     /// runs each for a minute): no crash, no broken invariant.
     @Test func fuzzHarnessBoundedRun() throws {
-        let r = try ToolRunner.run("sn-fuzz", ["--seconds", "12"])
+        let r = try ToolRunner.run("sn-fuzz", ["--seconds", "10"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         let lines = r.lines
-        #expect(lines.count == 6, "\(r.stdout)")
-        for target in ["tiff", "png", "otsu", "star", "model"] {
+        #expect(lines.count == 7, "\(r.stdout)")
+        for target in ["tiff", "png", "otsu", "star", "model", "diameter"] {
             let line = lines.first { $0.hasPrefix(target + ": ") } ?? ""
             let inputs = Int(line.dropFirst(target.count + 2).prefix { $0.isNumber }) ?? 0
             #expect(inputs >= 100, "\(target): \(line)")

@@ -1,17 +1,19 @@
 // sn-fuzz: a deterministic mutation fuzzer for the code that reads untrusted data — TIFF and PNG decoding,
-// Otsu's threshold, star-convex polygon post-processing and the model-file loader. Input i of a target is
+// Otsu's threshold, star-convex polygon post-processing, the model-file loader and the nucleus-diameter
+// estimator that every tool runs on every input by default. Input i of a target is
 // a pure function of (--seed, target, i), so any input reproduces on its own (--start i --count 1).
 // A crash (trap, signal) prints the target and input index before the process dies; a broken invariant
 // is reported on stderr and makes the exit status 1. See docs/fuzzing.md.
 import Foundation
 import MicroscopyIO
 import NN
+import NuclearScale
 import Segmentation
 import StarSegmentation
 import TensorCore
 import ToolSupport
 
-enum Target: String, ArgumentChoice { case all, tiff, png, otsu, star, model }
+enum Target: String, ArgumentChoice { case all, tiff, png, otsu, star, model, diameter }
 
 var spec = CommandSpec(
     name: "sn-fuzz",
@@ -19,7 +21,8 @@ var spec = CommandSpec(
     discussion: """
     Targets: tiff and png (mutated files through ImageFile: open, every page as plane and labels), otsu
     (Otsu.threshold on planes of extreme float32 values), star (StarModel.labels and StarPolygon.pixels on
-    random network outputs), model (SafeTensorsFile.decode, ModelMetadata on mutated model files).
+    random network outputs), model (SafeTensorsFile.decode, ModelMetadata on mutated model files), diameter
+    (DiameterEstimator on planes and stacks of disks, noise and extreme values, tiled and whole).
     Seeds are made in memory; --corpus adds the .tif/.png/.safetensors files of a folder.
     Prints one line per target: inputs executed, outcomes, seconds. A crash prints
     'sn-fuzz: CRASH target T input I (signal S)' and dies; reproduce with --target T --start I --count 1.
@@ -41,13 +44,13 @@ let diagnostics = Diagnostics(tool: "sn-fuzz")
 /// What is running, for the signal handler (plain globals: a handler may read memory, nothing more).
 nonisolated(unsafe) var runningTarget: UInt8 = 0
 nonisolated(unsafe) var runningIndex: UInt64 = 0
-let targetNames: [Target] = [.tiff, .png, .otsu, .star, .model]
+let targetNames: [Target] = [.tiff, .png, .otsu, .star, .model, .diameter]
 
 func installCrashHandler() {
     for s in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] {
         signal(s) { number in
             var text = Array("sn-fuzz: CRASH target ".utf8)
-            let names = ["tiff", "png", "otsu", "star", "model"]
+            let names = ["tiff", "png", "otsu", "star", "model", "diameter"]
             text += Array(names[Int(runningTarget) % names.count].utf8)
             text += Array(" input ".utf8)
             var digits: [UInt8] = []
@@ -362,6 +365,53 @@ func runModel(seeds: [[UInt8]], index: Int, tally: inout Tally) {
     }
 }
 
+/// DiameterEstimator on a random plane or stack: disks of a random size on a background, with noise or extreme
+/// values mixed in, or extreme values alone; sometimes with tiny tiles so that the tiled path runs. A measured
+/// estimate is a finite diameter > 0 from at least one object; any other status has no diameter.
+func runDiameter(index: Int, tally: inout Tally) {
+    var r = generator(.diameter, index)
+    let (w, h) = (Int.random(in: 1...96, using: &r), Int.random(in: 1...96, using: &r))
+    let planes = Int.random(in: 0..<4, using: &r) == 0 ? Int.random(in: 1...3, using: &r) : 1
+    func plane() -> [Float] {
+        if Int.random(in: 0..<3, using: &r) == 0 { return extremeValues(w * h, &r) }
+        let background = Int.random(in: 0..<4, using: &r) == 0 ? extremeFloat(&r) : Float.random(in: 0...100, using: &r)
+        let peak = Int.random(in: 0..<4, using: &r) == 0 ? extremeFloat(&r) : background + Float.random(in: 1...1000, using: &r)
+        let radius = Double.random(in: 0.5...30, using: &r)
+        var v = [Float](repeating: background, count: w * h)
+        for _ in 0..<Int.random(in: 0...40, using: &r) {
+            let (cy, cx) = (Double.random(in: 0..<Double(h), using: &r), Double.random(in: 0..<Double(w), using: &r))
+            for y in 0..<h where abs(Double(y) - cy) <= radius {
+                for x in 0..<w where (Double(y) - cy) * (Double(y) - cy) + (Double(x) - cx) * (Double(x) - cx) <= radius * radius {
+                    v[y * w + x] = peak
+                }
+            }
+        }
+        let noise = Float.random(in: 0...50, using: &r)
+        for i in v.indices {
+            v[i] += noise * Float.random(in: -1...1, using: &r)
+            if Int.random(in: 0..<200, using: &r) == 0 { v[i] = extremeFloat(&r) }
+        }
+        return v
+    }
+    var estimator = DiameterEstimator()
+    if Bool.random(using: &r) {
+        estimator.maximumAnalysedPixels = Int.random(in: 1...4096, using: &r)
+        estimator.tileSide = Int.random(in: 16...64, using: &r)
+        estimator.tileCount = Int.random(in: 1...5, using: &r)
+    }
+    let stack = (0..<planes).map { _ in plane() }
+    let e = planes == 1 ? estimator.estimate(stack[0], width: w, height: h) : estimator.estimate(stack: stack, width: w, height: h)
+    switch e.status {
+    case .measured:
+        if let d = e.diameter, d.isFinite, d > 0, e.objectCount >= 1 {} else {
+            tally.fail(.diameter, index, "measured \(String(describing: e.diameter)) from \(e.objectCount) objects (\(w)x\(h), \(planes) planes)")
+        }
+    case .noContrast, .noNuclei:
+        if e.diameter != nil { tally.fail(.diameter, index, "status \(e.status.rawValue) with diameter \(e.diameter!)") }
+    }
+    tally.accepted += 1
+}
+
 // MARK: Main
 
 installCrashHandler()
@@ -389,6 +439,7 @@ do {
             case .otsu: runOtsu(index: index, tally: &tally)
             case .star: runStar(index: index, tally: &tally)
             case .model: runModel(seeds: models, index: index, tally: &tally)
+            case .diameter: runDiameter(index: index, tally: &tally)
             case .all: break
             }
             tally.inputs += 1
