@@ -124,6 +124,41 @@ import Testing
         #expect(indices.labels.contains { $0 != 0 })
     }
 
+    /// With scores of a second, salient-trained star model (`star-salient`, raw and SN), Table 2 gains its two
+    /// columns after SN+Star, in that order, and says what they are; without them (the test above) it has six.
+    @Test func salientStarColumnsWhenScored() throws {
+        let dir = try ToolRunner.temporaryFolder("report-salient")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let results = try Self.makeResults(dir)
+        let sn = Self.sn
+        // Distinct tables: the salient columns get the gauss2-otsu (raw) and otsu (SN) scores.
+        let made = try ToolRunner.shell("""
+            set -e; R='\(results)'
+            mkdir -p "$R/scores/raw/star-salient" "$R/scores/\(sn)/star-salient"
+            for s in synth-low real-frames; do
+                cp "$R/scores/raw/gauss2-otsu/$s.tsv" "$R/scores/raw/star-salient/$s.tsv"
+                cp "$R/scores/\(sn)/otsu/$s.tsv" "$R/scores/\(sn)/star-salient/$s.tsv"
+            done
+            """)
+        #expect(made.status == 0, "\(made.stderr)")
+        let r = try ToolRunner.run("sn-report", [results])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = r.stdout
+        let files = ["raw/otsu", "\(sn)/otsu", "raw/star", "\(sn)/star", "raw/star-salient", "\(sn)/star-salient",
+                     "vanilla/otsu", "raw/gauss2-otsu"]
+        for set in ["synth-low", "real-frames"] {
+            let cells = try Self.table2Cells(html, set: set)
+            #expect(cells.count == 8)
+            for (cell, file) in zip(cells, files) {
+                #expect(cell.contains("title=\"scores/\(file)/\(set).tsv\""), "\(set): \(cell) is not \(file)")
+                let expected = try Self.expectedCell("\(results)/scores/\(file)/\(set).tsv")
+                #expect(cell.contains(expected), "\(set) \(file): \(cell) lacks \(expected)")
+            }
+        }
+        #expect(html.contains("Star, salient-trained"))
+        #expect(html.contains("trained on salient images only"))
+    }
+
     @Test func missingPiecesGiveDashesAndExit1() throws {
         let dir = try ToolRunner.temporaryFolder("report-missing")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -21,12 +21,13 @@ var spec = CommandSpec(
       scores/MODEL/METHOD/SET.tsv                sn-score tables (per-image rows, summary row)
       logs/RULE/*.log, benchmarks/RULE/*.tsv     job logs (bash 'set -x': '+ ' lines) and Snakemake benchmarks
     MODEL: raw, vanilla, grid models aA-bB-gG (saliency-loss weights) or any name; METHOD: otsu, star,
-    gauss2-otsu (Gaussian sigma 2 then Otsu, the classical baseline, with raw only).
+    gauss2-otsu (Gaussian sigma 2 then Otsu, the classical baseline, with raw only), star-salient (a
+    second star model trained on salient images only, as the paper's StarDist; optional).
 
     OUTPUT: one HTML page (inline CSS, inline SVG figures, PNG thumbnails as data: URIs; no script, no
     external file), on stdout, or written atomically to --out FILE (its path is then printed on stdout):
-      1. Table 2 analog: rows = test sets; Otsu, SN+Otsu, Star, SN+Star, vanilla+Otsu and Gaussian sigma 2
-         + Otsu; each cell the geometric-mean IoU / mean F1 and the image count, recomputed from the
+      1. Table 2 analog: rows = test sets; Otsu, SN+Otsu, Star, SN+Star, (with scores/raw/star-salient:
+         the same two with the salient-trained star model), vanilla+Otsu and Gaussian sigma 2 + Otsu; each cell the geometric-mean IoU / mean F1 and the image count, recomputed from the
          per-image rows (IoU 0 counts as 1e-6, as sn-score). Then every model x set, Otsu and star.
       2. Per set, a heatmap of per-image IoU (rows = models: raw, vanilla, grid models, others; columns
          = images, at most 60 drawn; --heatmap-method picks the method), with the geometric means of
@@ -136,11 +137,15 @@ if !modelNames.contains(snModel) {
 
 // MARK: scores
 
+/// A second star model trained on salient images only (the workflow's `star-salient` method), when the raw images
+/// were scored with it: Table 2 then shows its raw and SN columns.
+let salientStar: String? = (entries("scores/raw", directories: true) ?? []).contains("star-salient") ? "star-salient" : nil
 var scores: [ScoreKey: ScoreTable] = [:]
 var scoreProblems: [ScoreKey: String] = [:]
 var expected: [ScoreKey] = []
 for set in sets {
     let table2 = [("raw", "otsu"), (snModel, "otsu"), ("raw", "star"), (snModel, "star"), (vanillaModel, "otsu"), ("raw", "gauss2-otsu")]
+        + (salientStar.map { [("raw", $0), (snModel, $0)] } ?? [])
     expected += table2.map { ScoreKey($0.0, $0.1, set) }
     for model in models { expected += ["otsu", "star"].map { ScoreKey(model, $0, set) } }
     for model in models {
@@ -244,11 +249,12 @@ let rules = ruleNames.map { rule in
 
 // MARK: the page
 
-let content = ReportContent(
+var content = ReportContent(
     title: args[titleKey], resultsPath: results, sets: sets, models: models, snModel: snModel, vanillaModel: vanillaModel,
     heatmapMethod: args[heatmapKey].rawValue, scores: scores, scoreProblems: scoreProblems, imageNames: imageNames,
     strips: strips, versions: versions, config: config, rules: rules, problems: problems.map(\.text),
     generator: ToolVersion.line(tool: spec.name))
+content.salientStarMethod = salientStar
 let html = ReportPage(content).html()
 
 for p in problems { diagnostics.error(p.isPath ? PathName.join(results, p.text) : p.text) }

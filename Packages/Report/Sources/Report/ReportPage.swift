@@ -52,6 +52,9 @@ public struct ReportContent: Sendable {
     public var vanillaModel: String
     /// The segmentation method of the heatmaps' cells: `star` or `otsu`.
     public var heatmapMethod: String
+    /// The method name of a second star model trained on salient images only, as the paper's StarDist was
+    /// (the workflow's `star-salient`): when set, Table 2 gains its raw and SN columns. nil: no such columns.
+    public var salientStarMethod: String? = nil
     /// The score tables that were read.
     public var scores: [ScoreKey: ScoreTable]
     /// Why a score table is absent (`missing`, or the parse error), for the tooltips of `–` cells.
@@ -132,8 +135,9 @@ public struct ReportPage {
     /// The Table 2 columns: heading, model, method.
     public var table2Columns: [(heading: String, model: String, method: String)] {
         let sn = content.snModel, vanilla = content.vanillaModel
-        return [("Otsu", "raw", "otsu"), ("SN+Otsu", sn, "otsu"), ("Star", "raw", "star"), ("SN+Star", sn, "star"),
-                ("vanilla+Otsu", vanilla, "otsu"), ("Gaussian σ2+Otsu", "raw", "gauss2-otsu")]
+        let salient = content.salientStarMethod.map { [("Star, salient-trained", "raw", $0), ("SN+Star, salient-trained", sn, $0)] } ?? []
+        return [("Otsu", "raw", "otsu"), ("SN+Otsu", sn, "otsu"), ("Star", "raw", "star"), ("SN+Star", sn, "star")] + salient
+            + [("vanilla+Otsu", vanilla, "otsu"), ("Gaussian σ2+Otsu", "raw", "gauss2-otsu")]
     }
 
     func e(_ s: String) -> String { Markup.escape(s) }
@@ -207,6 +211,9 @@ public struct ReportPage {
         }
         h += "</tbody>\n</table>\n"
         h += "<p class=\"caption\">Each cell: geometric-mean foreground IoU over the set's images (an IoU of 0 counts as 10⁻⁶, as sn-score) / mean F1 of the instance matching at IoU 0.5 (sn-score's threshold); n = images scored. Bold: the best IoU of the row. SN = <code>\(e(content.snModel))</code>. Gaussian σ 2 + Otsu is the classical baseline: the bar. “–”: the score file is missing (hover for its path).</p>\n"
+        if let m = content.salientStarMethod {
+            h += "<p class=\"caption\">Star, salient-trained (<code>\(e(m))</code>): a second star model, trained on salient images only, as the paper's StarDist was; Star is the workflow's own star model.</p>\n"
+        }
         if content.sets.contains(where: { $0.hasPrefix("real") }) {
             h += "<p class=\"caption\">† The reference masks of the real frames come from a segmentation pipeline: the scores measure agreement with it, not accuracy.</p>\n"
         }
