@@ -55,7 +55,8 @@ var spec = CommandSpec(
     networks (Models/saliencynet-networks.safetensors) or from a run's best-networks.safetensors or
     checkpoint; the architecture is then the file's (--ngf, --blocks, --ndf, --upsampling are ignored), and
     so is the objective recorded in it (--placement, --alpha/--beta/--gamma, --lambda, --identity, --pool,
-    --cycle-noise, --cycle-blur, --content and its settings, --scale-jitter) unless given on the command line.
+    --cycle-noise, --cycle-blur, --content and its settings, --scale-jitter, --source-downsample) unless given
+    on the command line.
     For real low-light folders with haze or empty regions, add --content-background 24 --content-min-contrast 0.1
     (docs/training.md: the plain content term reads haze as nuclei and asks the generator to invent them).
 
@@ -131,6 +132,8 @@ let contentContrastKey = spec.option("content-min-contrast", default: 0.0,
                                      help: "A crop whose Otsu classes differ by less than this (normalised units) holds no nuclei: its mask is empty (0 = no gate; with --content mask).")
 let scaleJitterKey = spec.option("scale-jitter", default: 0.0,
                                  help: "Crop scale jitter j in [0, 0.9]: nuclei vary in size by up to +-j around the target diameter (0 = none).")
+let downsampleKey = spec.option("source-downsample", default: 1.0,
+                                 help: "Resolution loss D in [1, 4] of the source crops: half are shrunk by up to D and enlarged back, as sn-enhance enlarges images of small nuclei (1 = none).")
 let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
 let beta1Key = spec.option("beta1", default: 0.5, help: "Adam beta1.")
 let beta2Key = spec.option("beta2", default: 0.999, help: "Adam beta2.")
@@ -204,6 +207,7 @@ let contentSoftness = objective(contentSoftnessKey, recordedMask.map { Double($0
 let contentBackground = objective(contentBackgroundKey, recordedMask?.constraint.backgroundSigma)
 let contentContrast = objective(contentContrastKey, recordedMask.map { Double($0.constraint.minimumContrast) })
 let scaleJitter = objective(scaleJitterKey, recorded?.scaleJitter)
+let sourceDownsample = objective(downsampleKey, recorded?.sourceDownsample)
 for (name, value) in [("ngf", args[ngfKey]), ("blocks", args[blocksKey]), ("ndf", args[ndfKey]), ("batch", args[batchKey])]
 where value < 1 { spec.usageExit("--\(name) must be 1 or more, got \(value)") }
 for (name, value) in [("epochs", args[epochsKey]), ("decay-epochs", args[decayKey]), ("pool", pool),
@@ -221,6 +225,9 @@ for (name, value) in [("content-blur", contentBlur), ("content-softness", conten
 where !(value.isFinite && value > 0) { spec.usageExit("--\(name) must be a number > 0, got \(value)") }
 guard scaleJitter >= 0 && scaleJitter <= 0.9 else {
     spec.usageExit("--scale-jitter must be 0...0.9, got \(scaleJitter)")
+}
+guard sourceDownsample >= 1 && sourceDownsample <= ImageDomain.maximumDownsample else {
+    spec.usageExit("--source-downsample must be 1...\(ImageDomain.maximumDownsample), got \(sourceDownsample)")
 }
 let content: ContentPreservation = switch contentChoice {
 case .none: .none
@@ -242,6 +249,7 @@ options.channel = args[channelKey]
 options.initialWeights = initialWeights
 options.syntheticTargets = args[syntheticTargetsKey]
 options.scaleJitter = scaleJitter
+options.sourceDownsample = sourceDownsample
 options.validationFolder = args[validationKey]
 options.validationLimit = args[validationLimitKey]
 options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args[blocksKey], upsampling: args[upsamplingKey].upsampling)

@@ -112,6 +112,8 @@ public struct RecordedObjective: Sendable, Equatable {
     public var contentPreservation: ContentPreservation?
     /// `training.scale_jitter`.
     public var scaleJitter: Double?
+    /// `training.source_downsample` (1 when the file records an objective without it).
+    public var sourceDownsample: Double?
 
     /// Reads the objective of `metadata` (of the file at `path`, for errors).
     /// - Throws: ``TrainingError/checkpoint(_:)`` naming `path` and the key whose value is not a valid setting.
@@ -158,6 +160,8 @@ public struct RecordedObjective: Sendable, Equatable {
             throw TrainingError.checkpoint("\(path): training.content '\(other)' is not a content term")
         }
         scaleJitter = try number("scale_jitter", { $0 <= 0.9 }) ?? (recordsObjective ? 0 : nil)
+        sourceDownsample = try number("source_downsample", { $0 >= 1 && $0 <= ImageDomain.maximumDownsample })
+            ?? (recordsObjective ? 1 : nil)
     }
 
     /// Reads the objective recorded in the file at `path`.
@@ -191,6 +195,7 @@ public struct RecordedObjective: Sendable, Equatable {
         case nil: break
         }
         if let v = scaleJitter { parts.append("scale jitter \(v)") }
+        if let v = sourceDownsample, v > 1 { parts.append("source downsample \(v)") }
         return parts.isEmpty ? "none recorded" : parts.joined(separator: ", ")
     }
 }

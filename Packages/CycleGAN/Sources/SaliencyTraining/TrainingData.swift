@@ -100,9 +100,18 @@ public struct ImageDomain: Sendable {
     /// NuclearScale's anti-aliased ``NuclearScale/Resampling``: nuclei vary in size by up to ±j around the
     /// domain's diameter. Every choice comes from `random`, so a batch is a pure function of the
     /// generator's state (j = 0 draws exactly what it always drew).
-    public func batch(count: Int, crop c: Int, scaleJitter: Double = 0, random: inout PhiloxGenerator) -> Tensor {
+    ///
+    /// With `downsample` D > 1, each crop, with probability ½, loses resolution
+    /// as an image of nuclei r× smaller than the model's does in the tools: it is shrunk to round(c / r)
+    /// px (anti-aliased) and enlarged back to c (interpolated), both by ``NuclearScale/Resampling``, the
+    /// chain sn-enhance applies to a plane whose nuclei are r× below the model's diameter; r is
+    /// log-uniform in [1, D]. So G also learns the softer planes of small-nucleus images (D = 1 draws
+    /// exactly what it always drew).
+    public func batch(count: Int, crop c: Int, scaleJitter: Double = 0, downsample: Double = 1,
+                      random: inout PhiloxGenerator) -> Tensor {
         precondition(!slices.isEmpty, "ImageDomain.batch: no images")
         precondition(scaleJitter >= 0 && scaleJitter < 1, "ImageDomain.batch: scale jitter must be in [0, 1)")
+        precondition(downsample >= 1 && downsample <= Self.maximumDownsample, "ImageDomain.batch: downsample must be in [1, \(Self.maximumDownsample)]")
         var out = [Float](repeating: 0, count: count * c * c)
         for item in 0..<count {
             let s = slices[Int.random(in: 0..<slices.count, using: &random)]
@@ -118,7 +127,11 @@ public struct ImageDomain: Sendable {
             // The window, brought to c × c (resample returns it unchanged when side == c).
             var raw = [Float](repeating: 0, count: side * side)
             for yy in 0..<side { for xx in 0..<side { raw[yy * side + xx] = s.pixels[(y0 + yy) * s.width + x0 + xx] } }
-            let window = Resampling.resample(raw, width: side, height: side, toWidth: c, toHeight: c)
+            var window = Resampling.resample(raw, width: side, height: side, toWidth: c, toHeight: c)
+            if downsample > 1 && Bool.random(using: &random) {
+                let r = exp(Double.random(in: 0...log(downsample), using: &random))
+                window = Self.softened(window, side: c, factor: r)
+            }
             out.withUnsafeMutableBufferPointer { buffer in
                 let base = item * c * c
                 for yy in 0..<c {
@@ -131,6 +144,19 @@ public struct ImageDomain: Sendable {
             }
         }
         return Tensor(shape: [count, 1, c, c], scalars: out)
+    }
+
+    /// The largest `downsample` factor of ``batch(count:crop:scaleJitter:downsample:random:)``.
+    public static let maximumDownsample = 4.0
+
+    /// A `side × side` plane shrunk by `factor` (to max(4, round(side / factor)) px, anti-aliased) and
+    /// enlarged back to `side × side` (interpolated): the resolution an image of nuclei `factor`× smaller
+    /// keeps through sn-enhance's rescaling. The identity when the shrunk side equals `side`.
+    public static func softened(_ plane: [Float], side: Int, factor: Double) -> [Float] {
+        let small = max(4, Int((Double(side) / factor).rounded()))
+        guard small < side else { return plane }
+        let shrunk = Resampling.resample(plane, width: side, height: side, toWidth: small, toHeight: small)
+        return Resampling.resample(shrunk, width: small, height: small, toWidth: side, toHeight: side)
     }
 
     /// The source position of output `(y, x)` under symmetry `k` of a `side × side` square:

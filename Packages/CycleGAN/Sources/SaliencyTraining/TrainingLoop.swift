@@ -49,6 +49,10 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
     /// [1/(1+j), 1+j], resampled to c (``ImageDomain/batch(count:crop:scaleJitter:random:)``), so the
     /// networks see nuclei within ±j of the domain's diameter.
     public var scaleJitter: Double = 0
+    /// Resolution loss of the source crops, D in [1, 4] (1 = none): half of them are shrunk by r
+    /// log-uniform in [1, D] and enlarged back (``ImageDomain/batch(count:crop:scaleJitter:downsample:random:)``),
+    /// as the tools enlarge planes whose nuclei are below the model's diameter. The target crops stay sharp.
+    public var sourceDownsample: Double = 1
     /// A file to start the four networks from (``Adaptation/loadNetworks(from:)``: a training checkpoint or
     /// `best-networks.safetensors`); its architecture replaces ``generator`` and ``discriminatorFilters``.
     /// nil: fresh weights from ``seed``.
@@ -80,6 +84,7 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
             .merging(contentFingerprint) { a, _ in a }
             .merging(initialWeights.map { ["init": ($0 as NSString).lastPathComponent] } ?? [:]) { a, _ in a }
             .merging(scaleJitter > 0 ? ["scale_jitter": "\(scaleJitter)"] : [:]) { a, _ in a }
+            .merging(sourceDownsample > 1 ? ["source_downsample": "\(sourceDownsample)"] : [:]) { a, _ in a }
     }
 
     /// The content-preservation settings (none for the paper's objective, so earlier runs still resume).
@@ -262,7 +267,8 @@ public struct SaliencyNetTraining {
             var xRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i)
             var yRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i + 1)
             var poolRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i + 2)
-            let x = source.batch(count: options.batchSize, crop: options.cropSize, scaleJitter: options.scaleJitter, random: &xRandom)
+            let x = source.batch(count: options.batchSize, crop: options.cropSize, scaleJitter: options.scaleJitter,
+                                 downsample: options.sourceDownsample, random: &xRandom)
             let y = target.batch(count: options.batchSize, crop: options.cropSize, scaleJitter: options.scaleJitter, random: &yRandom)
             let learningRate = trainer.generatorOptimizer.learningRate
             let losses = trainer.trainStep(realX: x, realY: y, random: &poolRandom)

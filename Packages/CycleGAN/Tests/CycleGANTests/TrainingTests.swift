@@ -177,6 +177,41 @@ struct TrainingTests {
         #expect(areas.contains { Double($0) > 1.2 * Double(original) })
     }
 
+    /// Source resolution loss: D = 1 draws exactly the crops of the plain call; with D > 1 the first crop
+    /// of a stream is the same window, and about half of such crops come back softened by a factor in
+    /// [1, D] (less total variation on a sharp checkerboard, the same mean), the others untouched.
+    @Test func sourceDownsampleSoftensAboutHalfTheCrops() {
+        let side = 64
+        var pixels = [Float](repeating: 0, count: side * side)
+        for y in 0..<side { for x in 0..<side { pixels[y * side + x] = ((x / 3 + y / 3) % 2 == 0) ? 1 : -1 } }
+        let domain = ImageDomain(slices: [NormalizedSlice(origin: "checks", width: side, height: side, pixels: pixels)])
+        var a = PhiloxGenerator(seed: 3), b = PhiloxGenerator(seed: 3)
+        #expect(domain.batch(count: 3, crop: 32, random: &a) == domain.batch(count: 3, crop: 32, downsample: 1, random: &b))
+        func variation(_ v: ArraySlice<Float>) -> Float {
+            let p = Array(v)
+            var t: Float = 0
+            for y in 0..<32 { for x in 1..<32 { t += abs(p[y * 32 + x] - p[y * 32 + x - 1]) } }
+            return t
+        }
+        var softened = 0
+        for stream in 0..<100 as Range<UInt64> {
+            var plainRandom = PhiloxGenerator(seed: 9, stream: stream), softRandom = PhiloxGenerator(seed: 9, stream: stream)
+            let plain = domain.batch(count: 1, crop: 32, random: &plainRandom)
+            let soft = domain.batch(count: 1, crop: 32, downsample: 2.5, random: &softRandom)
+            if plain == soft { continue }
+            softened += 1
+            #expect(variation(soft.scalars[...]) < 0.8 * variation(plain.scalars[...]))
+            let meanPlain = plain.scalars.reduce(0, +) / 1024, meanSoft = soft.scalars.reduce(0, +) / 1024
+            #expect(abs(meanPlain - meanSoft) < 0.1, "mean \(meanPlain) → \(meanSoft)")
+        }
+        #expect((30...70).contains(softened), "\(softened) of 100 softened")
+        // The softening itself: the identity at factor 1 (and below one pixel of change), a constant stays constant.
+        #expect(ImageDomain.softened(pixels, side: side, factor: 1) == pixels)
+        #expect(ImageDomain.softened(pixels, side: side, factor: 1.005) == pixels)
+        let flat = ImageDomain.softened([Float](repeating: 0.25, count: side * side), side: side, factor: 2)
+        #expect(flat.allSatisfy { abs($0 - 0.25) < 1e-5 })
+    }
+
     /// The pool stores the first `capacity` images, then swaps about half of the later ones.
     @Test func imagePoolFollowsCycleGAN() {
         var pool = ImagePool(capacity: 3)
@@ -305,18 +340,26 @@ struct TrainingTests {
                                  contentPreservation: .saliencyMask(SaliencyConstraint(blurSigma: 3, softness: 0.2, backgroundSigma: 24,
                                                                                           minimumContrast: 0.1), weight: 2))
         o.scaleJitter = 0.25
+        o.sourceDownsample = 2.5
         let metadata = ModelMetadata(architecture: SaliencyNetFile.architecture, training: o.fingerprint)
         let r = try RecordedObjective(metadata: metadata, path: "run.safetensors")
         #expect(r.placement == .adversarial && r.saliencyWeights == o.step.saliencyWeights)
         #expect(r.cycleWeight == 7 && r.identityFraction == 0.25 && r.poolSize == 9 && r.scaleJitter == 0.25)
+        #expect(r.sourceDownsample == 2.5 && r.summary.contains("source downsample 2.5"))
         #expect(r.cycleNoise.map(Float.init) == 0.1 && r.cycleBlur == 1.5)
         #expect(r.contentPreservation == o.step.contentPreservation)
         var plain = SaliencyNetTrainingOptions(sourceFiles: [], targetFiles: [], outputFolder: "/tmp/x")
         plain.step = TrainingOptions()
         let p = try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture, training: plain.fingerprint), path: "p")
         #expect(p.contentPreservation == ContentPreservation.none && p.scaleJitter == 0 && p.placement == .cycle)
+        #expect(p.sourceDownsample == 1 && plain.fingerprint["source_downsample"] == nil)
         let foreign = try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture), path: "f")
         #expect(foreign.placement == nil && foreign.contentPreservation == nil && foreign.scaleJitter == nil && foreign.summary == "none recorded")
+        var tooSoft = o.fingerprint
+        tooSoft["source_downsample"] = "0.5"
+        #expect(throws: TrainingError.self) {
+            try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture, training: tooSoft), path: "s")
+        }
         var bad = o.fingerprint
         bad["cycle_noise"] = "-1"
         do {
