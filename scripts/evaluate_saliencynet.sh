@@ -32,8 +32,8 @@ for style in source target; do
 done
 if [ ! -d "$out/real/images" ]; then
     mkdir -p "$out/real/images" "$out/real/masks"
-    for f in out/real-lowlight/base/clean/*.tif; do ln -sfn "$PWD/$f" "$out/real/images/$(basename "$f")"; done
-    for f in out/real-lowlight/base/masks/*.tif; do ln -sfn "$PWD/$f" "$out/real/masks/$(basename "$f")"; done
+    for f in out/real-lowlight/base/s1/images/*.tif; do ln -sfn "$PWD/$f" "$out/real/images/$(basename "$f")"; done
+    for f in out/real-lowlight/base/s1/masks/*.tif; do ln -sfn "$PWD/$f" "$out/real/masks/$(basename "$f")"; done
 fi
 
 summary() {

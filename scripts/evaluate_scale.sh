@@ -12,7 +12,8 @@
 # Sets: synthetic low-saliency and high-saliency test images (sn-synth --seed 3, COUNT each, default 40)
 # and the 10 real Hoechst frames of ../shared/data/real/ (reference labels from a pipeline: agreement).
 #   scripts/evaluate_scale.sh            (SCALES="0.5 1 2 3", OUT=out/scale; STAR_MODEL=FILE: the star chains'
-#                                         model instead of the shipped one)
+#                                         model instead of the shipped one; SN_MODEL=FILE|RUN: the sn chains'
+#                                         SaliencyNet model instead of the shipped one)
 # Prints a TSV (set, scale, chain, iou, f1, n_true, n_pred) and writes it to $OUT/summary.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ chains=${CHAINS:-star sn+otsu otsu gauss2+otsu}
 mkdir -p "$out"
 star_model=()
 [ -n "${STAR_MODEL:-}" ] && star_model=(--model "$STAR_MODEL")
+sn_model=()
+[ -n "${SN_MODEL:-}" ] && sn_model=(--model "$SN_MODEL")
 
 # Base sets at 1x.
 for style in source target; do
@@ -52,11 +55,11 @@ for set in $sets; do
         for chain in $chains; do
             case "$chain" in
                 star) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star "${star_model[@]}" --out "$dir/star" 2> "$dir/star.log" ;;
-                sn+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" --out "$dir/enhanced" 2> "$dir/enhance.log" \
+                sn+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" "${sn_model[@]}" --out "$dir/enhanced" 2> "$dir/enhance.log" \
                          | "$bin/sn-segment" --method otsu --out "$dir/sn+otsu" ;;
                 otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --out "$dir/otsu" ;;
                 star@native) ls "$dir/images/"*.tif | "$bin/sn-segment" --method star "${star_model[@]}" --diameter 11.73 --out "$dir/star@native" 2> /dev/null ;;
-                sn@native+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" --diameter 11.73 --out "$dir/enhanced@native" 2> /dev/null \
+                sn@native+otsu) ls "$dir/images/"*.tif | "$bin/sn-enhance" "${sn_model[@]}" --diameter 11.73 --out "$dir/enhanced@native" 2> /dev/null \
                          | "$bin/sn-segment" --method otsu --out "$dir/sn@native+otsu" ;;
                 gauss2+otsu) ls "$dir/images/"*.tif | "$bin/sn-segment" --method otsu --smooth 2 --out "$dir/gauss2+otsu" ;;
             esac | "$bin/sn-score" --truth "$dir/masks" > "$dir/$chain.tsv"

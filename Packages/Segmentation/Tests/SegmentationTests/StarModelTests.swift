@@ -8,7 +8,9 @@ import TensorCore
 @testable import Segmentation
 @testable import StarSegmentation
 
-/// Discs (some touching) with their labels and a noisy image: bright discs on a dim background.
+/// Discs (some touching) with their labels and a noisy image: bright discs on a dim background. The
+/// intensities are whole numbers, as the uint16 image they claim to be holds them, so the image read
+/// back from a file written with its sample type is the image itself (tools see what the library sees).
 func discScene(width: Int, height: Int, seed: UInt64, count: Int) -> (ImagePlane, LabelImage) {
     var rng = TestRandom(state: seed)
     var labels = LabelImage(width: width, height: height)
@@ -30,7 +32,7 @@ func discScene(width: Int, height: Int, seed: UInt64, count: Int) -> (ImagePlane
     }
     var image = ImagePlane(width: width, height: height, repeating: 0, sampleType: .uint16)
     for i in image.pixels.indices {
-        image.pixels[i] = (labels.labels[i] != 0 ? 900 : 200) + Float((rng.uniform() - 0.5) * 160)
+        image.pixels[i] = ((labels.labels[i] != 0 ? 900 : 200) + Float((rng.uniform() - 0.5) * 160)).rounded()
     }
     return (image, labels)
 }
