@@ -91,6 +91,10 @@ import Testing
         #expect(badCount.status == 2 && badCount.stderr.contains("--synthetic-targets"))
         let crop = try ToolRunner.run("sn-train", Self.arguments(dir, out: "run") + ["--crop", "30"])
         #expect(crop.status == 2 && crop.stderr.contains("--crop"))
+        for bad in ["0.5", "5", "nan"] {
+            let soft = try ToolRunner.run("sn-train", ["--source", dir.path, "--out", dir.path, "--source-downsample", bad])
+            #expect(soft.status == 2 && soft.stderr.contains("--source-downsample"), "\(bad): \(soft.stderr)")
+        }
         let weights = try ToolRunner.run("sn-train", Self.arguments(dir, out: "run") + ["--alpha", "0.5"])
         #expect(weights.status == 2 && weights.stderr.contains("--alpha"))
 
@@ -138,7 +142,8 @@ import Testing
                       "--synthetic-targets", "3", "--seed", "2"]
         let first = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("first").path,
                                                     "--ngf", "4", "--blocks", "1", "--ndf", "4", "--content", "mask",
-                                                    "--content-weight", "2", "--cycle-noise", "0.1", "--scale-jitter", "0.2"] + common)
+                                                    "--content-weight", "2", "--cycle-noise", "0.1", "--scale-jitter", "0.2",
+                                                    "--source-downsample", "2"] + common)
         #expect(first.status == 0, "\(first.stderr)")
         let synthetic = dir.appendingPathComponent("first/synthetic-target/images").path
         let made = try FileManager.default.contentsOfDirectory(atPath: synthetic).sorted()
@@ -158,7 +163,7 @@ import Testing
         #expect(warm.metadata["hparams.ngf"] == "4" && warm.metadata["hparams.blocks"] == "1")
         #expect(warm.metadata["training.init"] == "best-networks.safetensors")
         #expect(warm.tensors.keys.sorted() == file.tensors.keys.sorted())
-        for key in ["content", "content_weight", "content_blur", "cycle_noise", "scale_jitter", "alpha", "lambda_cycle"] {
+        for key in ["content", "content_weight", "content_blur", "cycle_noise", "scale_jitter", "source_downsample", "alpha", "lambda_cycle"] {
             #expect(warm.metadata["training." + key] != nil && warm.metadata["training." + key] == file.metadata["training." + key],
                     "\(key): \(warm.metadata["training." + key] ?? "none") vs \(file.metadata["training." + key] ?? "none")")
         }
