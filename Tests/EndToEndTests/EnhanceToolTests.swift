@@ -229,6 +229,40 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out + "/a.tif"))
     }
 
+    /// Without --model, an image of nuclei under 0.71 × the model's diameter is enhanced by the shipped
+    /// small-nucleus generator (pixel for pixel what `--model` with that file gives, named on stderr and in the
+    /// output's description); an image at the model's scale by the default one; `--model` is never replaced.
+    @Test func smallNucleiUseTheShippedSmallNucleusModel() throws {
+        let dir = try ToolRunner.temporaryFolder("enhance-small")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let models = ToolRunner.repositoryRoot.appendingPathComponent("Models")
+        let small = models.appendingPathComponent("saliencynet-small-nuclei.safetensors").path
+        let standard = models.appendingPathComponent("saliencynet.safetensors").path
+        for (diameter, seed) in [("6", "3"), ("12", "4")] {
+            let synth = try ToolRunner.run("sn-synth", ["--style", "target", "--count", "1", "--size", "96", "--diameter", diameter,
+                                                        "--seed", seed, "--out", dir.path + "/d" + diameter])
+            #expect(synth.status == 0, "\(synth.stderr)")
+        }
+        let tiny = dir.path + "/d6/images/target_0000.tif", normal = dir.path + "/d12/images/target_0000.tif"
+        let auto = try ToolRunner.run("sn-enhance", ["--type", "float32", "--out", dir.path + "/auto6", tiny])
+        #expect(auto.status == 0 && auto.stderr.contains("small nuclei: saliencynet-small-nuclei.safetensors"), "\(auto.stderr)")
+        let forced = try ToolRunner.run("sn-enhance", ["--model", small, "--type", "float32", "--out", dir.path + "/small6", tiny])
+        let kept = try ToolRunner.run("sn-enhance", ["--model", standard, "--type", "float32", "--out", dir.path + "/std6", tiny])
+        #expect(forced.status == 0 && kept.status == 0 && !kept.stderr.contains("small nuclei"), "\(kept.stderr)")
+        let a = try ImageFile(path: dir.path + "/auto6/target_0000.tif"), b = try ImageFile(path: dir.path + "/small6/target_0000.tif")
+        let c = try ImageFile(path: dir.path + "/std6/target_0000.tif")
+        #expect(try a.plane(channel: 0, z: 0, t: 0).pixels == b.plane(channel: 0, z: 0, t: 0).pixels)
+        #expect(try a.plane(channel: 0, z: 0, t: 0).pixels != c.plane(channel: 0, z: 0, t: 0).pixels)
+        let description = try String(contentsOfFile: dir.path + "/auto6/target_0000.tif", encoding: .isoLatin1)
+        #expect(description.contains("generator=saliencynet-small-nuclei.safetensors"))
+        // At the model's scale the default generator, exactly.
+        let auto12 = try ToolRunner.run("sn-enhance", ["--type", "float32", "--out", dir.path + "/auto12", normal])
+        let std12 = try ToolRunner.run("sn-enhance", ["--model", standard, "--type", "float32", "--out", dir.path + "/std12", normal])
+        #expect(auto12.status == 0 && std12.status == 0 && !auto12.stderr.contains("small nuclei"), "\(auto12.stderr)")
+        #expect(try ImageFile(path: dir.path + "/auto12/target_0000.tif").plane(channel: 0, z: 0, t: 0).pixels
+                == ImageFile(path: dir.path + "/std12/target_0000.tif").plane(channel: 0, z: 0, t: 0).pixels)
+    }
+
     /// Paths from stdin; 8-bit PNG output spreads G's range over 0…255; enhanced images pipe into sn-segment.
     @Test func stdinPngAndPipeline() throws {
         let dir = try ToolRunner.temporaryFolder("enhance-io")

@@ -21,6 +21,12 @@ extension TIFFCompression: @retroactive ArgumentChoice {}
 
 /// The generator shipped in the repository's Models/ folder.
 let defaultModel = "saliencynet.safetensors"
+/// The shipped generator for small nuclei (`sn-train --source-downsample 2.5`, docs/training.md), used
+/// without --model for inputs that must be enlarged by more than ``smallNucleusEnlargement``.
+let smallNucleusModel = "saliencynet-small-nuclei.safetensors"
+/// √2: nuclei under 0.71 × the model's diameter (8.3 px for 11.7 px). The default model leads at the
+/// model's scale, the small-nucleus model at half of it (docs/nuclear-scale.md); this is their geometric middle.
+let smallNucleusEnlargement = 2.0.squareRoot()
 
 var spec = CommandSpec(
     name: "sn-enhance",
@@ -47,6 +53,10 @@ var spec = CommandSpec(
     the output TIFF's ImageJ description (nucleus_diameter_px=...). Where no nuclei stand out, the
     model's own diameter is used (nothing rescaled) with a note. Check an estimate with sn-diameter, and
     give --diameter D when it is wrong.
+    Without --model, inputs whose nuclei are below 0.71 x the model's diameter (enlarged more than
+    sqrt(2)) are enhanced by the shipped small-nucleus generator (saliencynet-small-nuclei.safetensors,
+    trained on softened source crops: it keeps 6 px nuclei from bloating and merging), the rest by
+    saliencynet.safetensors; stderr names the generator used when it is the small-nucleus one.
     --tile N runs G on N x N tiles with the whole image's instance-norm statistics: the result equals the
     whole-image pass (to ~1e-5 of the [-1, 1] range) with far less memory; --tile 0 runs whole images.
     Below full resolution it keeps whole Float32 feature maps (3 x ngf bytes per pixel: 1.6 GB for a
@@ -142,6 +152,37 @@ let modelDiameter = model.nucleusDiameter
 if modelDiameter == nil {
     Diagnostics(tool: spec.name).warning("\(modelPath): the model records no training.nucleus_diameter; images are enhanced at their own scale")
 }
+/// Without --model: the shipped small-nucleus generator's path when it is there (loaded on first use).
+let smallModelPath: String? = args[modelKey] == nil ? ShippedModels.locate(smallNucleusModel) : nil
+/// The small-nucleus enhancer, once an input needed it; nil before, or when it cannot be used.
+nonisolated(unsafe) var smallEnhancer: (enhancer: Enhancer, diameter: Double)? = nil
+nonisolated(unsafe) var smallModelFailed = false
+
+/// The enhancer for an input whose nuclei are `diameter` px: the small-nucleus one when the input must be
+/// enlarged by more than √2 and no --model was given, else the model's; with its nucleus diameter.
+func enhancerFor(diameter: Double) -> (enhancer: Enhancer, diameter: Double?, small: Bool) {
+    guard let path = smallModelPath, !smallModelFailed, let md = modelDiameter, md / diameter > smallNucleusEnlargement else {
+        return (enhancer, modelDiameter, false)
+    }
+    if smallEnhancer == nil {
+        do {
+            let small = try GeneratorModel.load(from: path)
+            guard let d = small.nucleusDiameter, small.generator.options.inputChannels == 1,
+                  small.generator.options.outputChannels == 1 else {
+                throw ToolError("\(path): not a one-channel generator with a training.nucleus_diameter")
+            }
+            var e = Enhancer(model: small, tileSize: args[tileKey])
+            e.generator.mapStorage = .automatic(budget: args[mapMemoryKey] << 20)
+            e.generator.progress = tileProgress.report
+            smallEnhancer = (e, d)
+        } catch {
+            Diagnostics(tool: spec.name).warning("\(error); enhancing small nuclei with \(defaultModel)")
+            smallModelFailed = true
+            return (enhancer, modelDiameter, false)
+        }
+    }
+    return (smallEnhancer!.enhancer, smallEnhancer!.diameter, true)
+}
 let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)
 var output = spec.outputDirectoryOrExit(outPath)
@@ -156,7 +197,8 @@ func maximum(_ type: SampleType) -> Float? {
 }
 
 /// Enhances one plane into values of `type` on `range`'s scale, at the model's nucleus scale (`mapping`).
-func enhance(_ plane: ImagePlane, as type: SampleType, range: OutputRange, mapping: ScaleMapping) -> ImagePlane {
+func enhance(_ plane: ImagePlane, as type: SampleType, range: OutputRange, mapping: ScaleMapping,
+             with enhancer: Enhancer) -> ImagePlane {
     let p = enhancer.percentiles
     let bounds = IntensityNormalization.percentiles(of: plane.pixels, low: p.low, high: p.high)
     let scaled = mapping.toModel(plane.pixels, width: plane.width, height: plane.height)
@@ -235,17 +277,21 @@ func enhanceFile(_ input: String) throws -> [String] {
     // Without a model diameter there is nothing to bring the image to: it is enhanced at its own scale.
     var resolved: ResolvedDiameter? = nil
     var mapping = ScaleMapping(imageDiameter: 1, modelDiameter: 1)
+    var chosen: (enhancer: Enhancer, diameter: Double?, small: Bool) = (enhancer, modelDiameter, false)
     if let modelDiameter {
         let r = ResolvedDiameter.resolve(args[diameterKey], planes: inputs.map(\.pixels), width: inputs[0].width,
                                          height: inputs[0].height, fallback: modelDiameter)
-        Diagnostics(tool: spec.name).note("\(input): " + r.summary(modelDiameter: modelDiameter))
-        mapping = ScaleMapping(imageDiameter: r.diameter, modelDiameter: modelDiameter)
+        chosen = enhancerFor(diameter: r.diameter)
+        let used = chosen.diameter ?? modelDiameter
+        Diagnostics(tool: spec.name).note("\(input): " + r.summary(modelDiameter: used)
+                                          + (chosen.small ? "; small nuclei: \(smallNucleusModel)" : ""))
+        mapping = ScaleMapping(imageDiameter: r.diameter, modelDiameter: used)
         resolved = r
     }
     var planes: [ImagePlane] = []
     var planeProgress = progress == nil && planeCount > 1 ? ProgressReporter(label: "\(spec.name) \(PathName.fileName(input))", total: planeCount) : nil
     for plane in inputs {
-        planes.append(enhance(plane, as: type, range: range, mapping: mapping))
+        planes.append(enhance(plane, as: type, range: range, mapping: mapping, with: chosen.enhancer))
         planeProgress?.update(completed: planes.count)
     }
     planeProgress?.finish()
@@ -260,7 +306,8 @@ func enhanceFile(_ input: String) throws -> [String] {
         let layout: HyperstackLayout? = planes.count > 1 ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
         try writeTIFF(planes, to: destination, sampleType: type, compression: compression, layout: layout,
                       metadata: file.metadata(channel: channel).withoutDisplayRange,   // pixel size, unit, channel name
-                      annotations: resolved?.annotations(modelDiameter: modelDiameter) ?? [])
+                      annotations: (resolved?.annotations(modelDiameter: chosen.diameter ?? modelDiameter) ?? [])
+                        + (chosen.small ? [(key: "generator", value: smallNucleusModel)] : []))
     case .png:
         guard type != .float32 else {
             throw ToolError("\(input): the image holds float32 samples; PNG needs --type uint8 or uint16")
