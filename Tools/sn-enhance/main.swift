@@ -55,7 +55,7 @@ var spec = CommandSpec(
     give --diameter D when it is wrong.
     Without --model, inputs whose nuclei are below 0.71 x the model's diameter (enlarged more than
     sqrt(2)) are enhanced by the shipped small-nucleus generator (saliencynet-small-nuclei.safetensors,
-    trained on softened source crops: it keeps 6 px nuclei from bloating and merging), the rest by
+    trained on softened source crops: it draws 6 px nuclei closer to their size), the rest by
     saliencynet.safetensors; stderr names the generator used when it is the small-nucleus one.
     --tile N runs G on N x N tiles with the whole image's instance-norm statistics: the result equals the
     whole-image pass (to ~1e-5 of the [-1, 1] range) with far less memory; --tile 0 runs whole images.
