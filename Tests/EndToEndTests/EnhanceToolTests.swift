@@ -261,6 +261,18 @@ import Testing
         #expect(auto12.status == 0 && std12.status == 0 && !auto12.stderr.contains("small nuclei"), "\(auto12.stderr)")
         #expect(try ImageFile(path: dir.path + "/auto12/target_0000.tif").plane(channel: 0, z: 0, t: 0).pixels
                 == ImageFile(path: dir.path + "/std12/target_0000.tif").plane(channel: 0, z: 0, t: 0).pixels)
+        // A damaged small-nucleus file is named in a warning and the default generator takes its inputs.
+        let shipped = dir.appendingPathComponent("models")
+        try FileManager.default.createDirectory(at: shipped, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: standard, toPath: shipped.appendingPathComponent("saliencynet.safetensors").path)
+        let damaged = shipped.appendingPathComponent("saliencynet-small-nuclei.safetensors").path
+        try Data(try Data(contentsOf: URL(fileURLWithPath: small)).prefix(1000)).write(to: URL(fileURLWithPath: damaged))
+        let fallback = try ToolRunner.run("sn-enhance", ["--type", "float32", "--out", dir.path + "/fallback6", tiny],
+                                          environment: ["SALIENCYNET_MODELS": shipped.path])
+        #expect(fallback.status == 0 && fallback.stderr.contains("warning: \(damaged)") && !fallback.stderr.contains("small nuclei:"),
+                "\(fallback.stderr)")
+        #expect(try ImageFile(path: dir.path + "/fallback6/target_0000.tif").plane(channel: 0, z: 0, t: 0).pixels
+                == c.plane(channel: 0, z: 0, t: 0).pixels)
     }
 
     /// Paths from stdin; 8-bit PNG output spreads G's range over 0…255; enhanced images pipe into sn-segment.
