@@ -133,22 +133,29 @@ guard let modelArgument = args[modelKey] ?? ShippedModels.locate(defaultModel) e
 guard let modelPath = RunFolder.modelFile(modelArgument) else {
     spec.usageExit("\(modelArgument): a folder without best-generator.safetensors or last.safetensors (not an sn-train run)")
 }
-let model: GeneratorModel
+// Tiles of one large plane: a progress line on a terminal, or with --progress (ToolSupport's TileProgress).
+let tileProgress = TileProgress(label: "\(spec.name) tiles", enabled: TileProgress.enabled(flag: args[progressKey]))
+
+/// The generator file at `path` as an enhancer with the options' tiling, map budget and progress, and the
+/// model's nucleus diameter. Throws for an unreadable, foreign or multi-channel file (the message names it).
+func loadEnhancer(_ path: String) throws -> (enhancer: Enhancer, diameter: Double?) {
+    let model = try GeneratorModel.load(from: path)
+    let channels = model.generator.options.inputChannels
+    guard channels == 1 && model.generator.options.outputChannels == 1 else {
+        throw ToolError("\(path): the generator maps \(channels) channels; sn-enhance applies one-channel models")
+    }
+    var enhancer = Enhancer(model: model, tileSize: args[tileKey])
+    enhancer.generator.mapStorage = .automatic(budget: args[mapMemoryKey] << 20)
+    enhancer.generator.progress = tileProgress.report
+    return (enhancer, model.nucleusDiameter)
+}
+
+let enhancer: Enhancer, modelDiameter: Double?
 do {
-    model = try GeneratorModel.load(from: modelPath)
+    (enhancer, modelDiameter) = try loadEnhancer(modelPath)
 } catch {
     spec.usageExit("\(error)")
 }
-let channels = model.generator.options.inputChannels
-guard channels == 1 && model.generator.options.outputChannels == 1 else {
-    spec.usageExit("\(modelPath): the generator maps \(channels) channels; sn-enhance applies one-channel models")
-}
-var enhancer = Enhancer(model: model, tileSize: args[tileKey])
-enhancer.generator.mapStorage = .automatic(budget: args[mapMemoryKey] << 20)
-// Tiles of one large plane: a progress line on a terminal, or with --progress (ToolSupport's TileProgress).
-let tileProgress = TileProgress(label: "\(spec.name) tiles", enabled: TileProgress.enabled(flag: args[progressKey]))
-enhancer.generator.progress = tileProgress.report
-let modelDiameter = model.nucleusDiameter
 if modelDiameter == nil {
     Diagnostics(tool: spec.name).warning("\(modelPath): the model records no training.nucleus_diameter; images are enhanced at their own scale")
 }
@@ -166,15 +173,9 @@ func enhancerFor(diameter: Double) -> (enhancer: Enhancer, diameter: Double?, sm
     }
     if smallEnhancer == nil {
         do {
-            let small = try GeneratorModel.load(from: path)
-            guard let d = small.nucleusDiameter, small.generator.options.inputChannels == 1,
-                  small.generator.options.outputChannels == 1 else {
-                throw ToolError("\(path): not a one-channel generator with a training.nucleus_diameter")
-            }
-            var e = Enhancer(model: small, tileSize: args[tileKey])
-            e.generator.mapStorage = .automatic(budget: args[mapMemoryKey] << 20)
-            e.generator.progress = tileProgress.report
-            smallEnhancer = (e, d)
+            let small = try loadEnhancer(path)
+            guard let d = small.diameter else { throw ToolError("\(path): the model records no training.nucleus_diameter") }
+            smallEnhancer = (small.enhancer, d)
         } catch {
             Diagnostics(tool: spec.name).warning("\(error); enhancing small nuclei with \(defaultModel)")
             smallModelFailed = true
@@ -282,7 +283,7 @@ func enhanceFile(_ input: String) throws -> [String] {
         let r = ResolvedDiameter.resolve(args[diameterKey], planes: inputs.map(\.pixels), width: inputs[0].width,
                                          height: inputs[0].height, fallback: modelDiameter)
         chosen = enhancerFor(diameter: r.diameter)
-        let used = chosen.diameter ?? modelDiameter
+        let used = chosen.diameter ?? modelDiameter   // the chosen generator's own diameter
         Diagnostics(tool: spec.name).note("\(input): " + r.summary(modelDiameter: used)
                                           + (chosen.small ? "; small nuclei: \(smallNucleusModel)" : ""))
         mapping = ScaleMapping(imageDiameter: r.diameter, modelDiameter: used)

@@ -143,10 +143,9 @@ let salientStar: String? = (entries("scores/raw", directories: true) ?? []).cont
 var scores: [ScoreKey: ScoreTable] = [:]
 var scoreProblems: [ScoreKey: String] = [:]
 var expected: [ScoreKey] = []
+let table2 = ReportPage.table2Columns(snModel: snModel, vanillaModel: vanillaModel, salientStarMethod: salientStar)
 for set in sets {
-    let table2 = [("raw", "otsu"), (snModel, "otsu"), ("raw", "star"), (snModel, "star"), (vanillaModel, "otsu"), ("raw", "gauss2-otsu")]
-        + (salientStar.map { [("raw", $0), (snModel, $0)] } ?? [])
-    expected += table2.map { ScoreKey($0.0, $0.1, set) }
+    expected += table2.map { ScoreKey($0.model, $0.method, set) }
     for model in models { expected += ["otsu", "star"].map { ScoreKey(model, $0, set) } }
     for model in models {
         for method in entries("scores/\(model)", directories: true) ?? [] { expected.append(ScoreKey(model, method, set)) }

@@ -134,8 +134,15 @@ public struct ReportPage {
 
     /// The Table 2 columns: heading, model, method.
     public var table2Columns: [(heading: String, model: String, method: String)] {
-        let sn = content.snModel, vanilla = content.vanillaModel
-        let salient = content.salientStarMethod.map { [("Star, salient-trained", "raw", $0), ("SN+Star, salient-trained", sn, $0)] } ?? []
+        Self.table2Columns(snModel: content.snModel, vanillaModel: content.vanillaModel, salientStarMethod: content.salientStarMethod)
+    }
+
+    /// The Table 2 columns (heading, model, method) for the SaliencyNet model `snModel`, the vanilla model
+    /// and, when set, the salient-trained star method (two more columns): what the page shows and what
+    /// sn-report reads.
+    public static func table2Columns(snModel sn: String, vanillaModel vanilla: String,
+                                     salientStarMethod: String?) -> [(heading: String, model: String, method: String)] {
+        let salient = salientStarMethod.map { [("Star, salient-trained", "raw", $0), ("SN+Star, salient-trained", sn, $0)] } ?? []
         return [("Otsu", "raw", "otsu"), ("SN+Otsu", sn, "otsu"), ("Star", "raw", "star"), ("SN+Star", sn, "star")] + salient
             + [("vanilla+Otsu", vanilla, "otsu"), ("Gaussian σ2+Otsu", "raw", "gauss2-otsu")]
     }
