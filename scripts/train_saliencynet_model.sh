@@ -6,7 +6,8 @@
 #   scripts/train_saliencynet_model.sh                 # about 95 min on one core of this 2-core machine
 # Settings (environment): OUT (out/shipped-run: data and run folder), CONTENT (mask: the shipped model's
 # content term; none: the same run without it), THREADS (1: one core, so that two runs go side by side;
-# 0: every core), DOWNSAMPLE (1: sn-train --source-downsample, the source crops' resolution loss; 1 = none). The best generator's path is printed on stdout; copy it and best-networks.safetensors
+# 0: every core), DOWNSAMPLE (1: sn-train --source-downsample, the source crops' resolution loss; 1 = none),
+# DOWNSAMPLE_MIN (1: sn-train --source-downsample-min; above 1 every source crop loses resolution). The best generator's path is printed on stdout; copy it and best-networks.safetensors
 # into Models/ to ship them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +18,10 @@ out=${OUT:-out/shipped-run}
 content=${CONTENT:-mask}
 threads=${THREADS:-1}
 downsample=${DOWNSAMPLE:-1}
+downsample_min=${DOWNSAMPLE_MIN:-1}
 run="$out/run-content-$content"
 [ "$downsample" = 1 ] || run="$run-down$downsample"
+[ "$downsample_min" = 1 ] || run="$run-from$downsample_min"
 mkdir -p "$out"
 # The two unpaired domains and the validation set (with masks: they choose the best epoch only).
 [ -d "$out/src/images" ] || "$bin/sn-synth" --style source --count 1000 --seed 11 --out "$out/src" > /dev/null
@@ -33,4 +36,4 @@ esac
 exec "$bin/sn-train" --source "$out/src" --target "$out/filled" \
     --validation "$out/val" --validation-limit 40 --ngf 32 --blocks 6 --crop 128 \
     --epoch-iterations 250 --epochs 5 --decay-epochs 5 --cycle-noise 0.1 --cycle-blur 1.5 --scale-jitter 0.25 \
-    --source-downsample "$downsample" --seed 1 --threads "$threads" "${content_args[@]}" --out "$run"
+    --source-downsample "$downsample" --source-downsample-min "$downsample_min" --seed 1 --threads "$threads" "${content_args[@]}" --out "$run"

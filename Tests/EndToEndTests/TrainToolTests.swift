@@ -95,6 +95,11 @@ import Testing
             let soft = try ToolRunner.run("sn-train", ["--source", dir.path, "--out", dir.path, "--source-downsample", bad])
             #expect(soft.status == 2 && soft.stderr.contains("--source-downsample"), "\(bad): \(soft.stderr)")
         }
+        for (d, least) in [("2", "0.5"), ("2", "2.5"), ("2", "nan")] {
+            let soft = try ToolRunner.run("sn-train", ["--source", dir.path, "--out", dir.path, "--source-downsample", d,
+                                                       "--source-downsample-min", least])
+            #expect(soft.status == 2 && soft.stderr.contains("--source-downsample-min"), "\(least): \(soft.stderr)")
+        }
         let weights = try ToolRunner.run("sn-train", Self.arguments(dir, out: "run") + ["--alpha", "0.5"])
         #expect(weights.status == 2 && weights.stderr.contains("--alpha"))
 
@@ -143,7 +148,7 @@ import Testing
         let first = try ToolRunner.run("sn-train", ["--source", source, "--out", dir.appendingPathComponent("first").path,
                                                     "--ngf", "4", "--blocks", "1", "--ndf", "4", "--content", "mask",
                                                     "--content-weight", "2", "--cycle-noise", "0.1", "--scale-jitter", "0.2",
-                                                    "--source-downsample", "2"] + common)
+                                                    "--source-downsample", "2", "--source-downsample-min", "1.5"] + common)
         #expect(first.status == 0, "\(first.stderr)")
         let synthetic = dir.appendingPathComponent("first/synthetic-target/images").path
         let made = try FileManager.default.contentsOfDirectory(atPath: synthetic).sorted()
@@ -163,7 +168,8 @@ import Testing
         #expect(warm.metadata["hparams.ngf"] == "4" && warm.metadata["hparams.blocks"] == "1")
         #expect(warm.metadata["training.init"] == "best-networks.safetensors")
         #expect(warm.tensors.keys.sorted() == file.tensors.keys.sorted())
-        for key in ["content", "content_weight", "content_blur", "cycle_noise", "scale_jitter", "source_downsample", "alpha", "lambda_cycle"] {
+        for key in ["content", "content_weight", "content_blur", "cycle_noise", "scale_jitter", "source_downsample",
+                    "source_downsample_min", "alpha", "lambda_cycle"] {
             #expect(warm.metadata["training." + key] != nil && warm.metadata["training." + key] == file.metadata["training." + key],
                     "\(key): \(warm.metadata["training." + key] ?? "none") vs \(file.metadata["training." + key] ?? "none")")
         }

@@ -134,6 +134,8 @@ let scaleJitterKey = spec.option("scale-jitter", default: 0.0,
                                  help: "Crop scale jitter j in [0, 0.9]: nuclei vary in size by up to +-j around the target diameter (0 = none).")
 let downsampleKey = spec.option("source-downsample", default: 1.0,
                                  help: "Resolution loss D in [1, 4] of the source crops: half are shrunk by up to D and enlarged back, as sn-enhance enlarges images of small nuclei (1 = none).")
+let downsampleMinKey = spec.option("source-downsample-min", default: 1.0,
+                                   help: "Least resolution loss m in [1, --source-downsample]: with m > 1 every source crop is shrunk by m to D and enlarged back (a model for small nuclei only; 1 = half the crops, from 1 to D).")
 let lrKey = spec.option("lr", default: 2e-4, help: "Adam learning rate.")
 let beta1Key = spec.option("beta1", default: 0.5, help: "Adam beta1.")
 let beta2Key = spec.option("beta2", default: 0.999, help: "Adam beta2.")
@@ -208,6 +210,7 @@ let contentBackground = objective(contentBackgroundKey, recordedMask?.constraint
 let contentContrast = objective(contentContrastKey, recordedMask.map { Double($0.constraint.minimumContrast) })
 let scaleJitter = objective(scaleJitterKey, recorded?.scaleJitter)
 let sourceDownsample = objective(downsampleKey, recorded?.sourceDownsample)
+let sourceDownsampleMinimum = objective(downsampleMinKey, recorded?.sourceDownsampleMinimum)
 for (name, value) in [("ngf", args[ngfKey]), ("blocks", args[blocksKey]), ("ndf", args[ndfKey]), ("batch", args[batchKey])]
 where value < 1 { spec.usageExit("--\(name) must be 1 or more, got \(value)") }
 for (name, value) in [("epochs", args[epochsKey]), ("decay-epochs", args[decayKey]), ("pool", pool),
@@ -228,6 +231,9 @@ guard scaleJitter >= 0 && scaleJitter <= 0.9 else {
 }
 guard sourceDownsample >= 1 && sourceDownsample <= ImageDomain.maximumDownsample else {
     spec.usageExit("--source-downsample must be 1...\(ImageDomain.maximumDownsample), got \(sourceDownsample)")
+}
+guard sourceDownsampleMinimum >= 1 && sourceDownsampleMinimum <= sourceDownsample else {
+    spec.usageExit("--source-downsample-min must be 1...--source-downsample (\(sourceDownsample)), got \(sourceDownsampleMinimum)")
 }
 let content: ContentPreservation = switch contentChoice {
 case .none: .none
@@ -250,6 +256,7 @@ options.initialWeights = initialWeights
 options.syntheticTargets = args[syntheticTargetsKey]
 options.scaleJitter = scaleJitter
 options.sourceDownsample = sourceDownsample
+options.sourceDownsampleMinimum = sourceDownsampleMinimum
 options.validationFolder = args[validationKey]
 options.validationLimit = args[validationLimitKey]
 options.generator = GeneratorOptions(filters: args[ngfKey], residualBlocks: args[blocksKey], upsampling: args[upsamplingKey].upsampling)

@@ -114,6 +114,8 @@ public struct RecordedObjective: Sendable, Equatable {
     public var scaleJitter: Double?
     /// `training.source_downsample` (1 when the file records an objective without it).
     public var sourceDownsample: Double?
+    /// `training.source_downsample_min` (1 when the file records an objective without it).
+    public var sourceDownsampleMinimum: Double?
 
     /// Reads the objective of `metadata` (of the file at `path`, for errors).
     /// - Throws: ``TrainingError/checkpoint(_:)`` naming `path` and the key whose value is not a valid setting.
@@ -162,6 +164,8 @@ public struct RecordedObjective: Sendable, Equatable {
         scaleJitter = try number("scale_jitter", { $0 <= 0.9 }) ?? (recordsObjective ? 0 : nil)
         sourceDownsample = try number("source_downsample", { $0 >= 1 && $0 <= ImageDomain.maximumDownsample })
             ?? (recordsObjective ? 1 : nil)
+        sourceDownsampleMinimum = try number("source_downsample_min", { $0 >= 1 && $0 <= ImageDomain.maximumDownsample })
+            ?? (recordsObjective ? 1 : nil)
     }
 
     /// Reads the objective recorded in the file at `path`.
@@ -196,6 +200,7 @@ public struct RecordedObjective: Sendable, Equatable {
         }
         if let v = scaleJitter { parts.append("scale jitter \(v)") }
         if let v = sourceDownsample, v > 1 { parts.append("source downsample \(v)") }
+        if let v = sourceDownsampleMinimum, v > 1 { parts.append("source downsample minimum \(v) (every crop)") }
         return parts.isEmpty ? "none recorded" : parts.joined(separator: ", ")
     }
 }

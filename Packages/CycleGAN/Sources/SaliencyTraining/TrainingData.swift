@@ -106,12 +106,14 @@ public struct ImageDomain: Sendable {
     /// px (anti-aliased) and enlarged back to c (interpolated), both by ``NuclearScale/Resampling``, the
     /// chain sn-enhance applies to a plane whose nuclei are r× below the model's diameter; r is
     /// log-uniform in [1, D]. So G also learns the softer planes of small-nucleus images (D = 1 draws
-    /// exactly what it always drew).
+    /// exactly what it always drew). With `downsampleMinimum` m > 1 (a model for small nuclei only),
+    /// every crop is softened, with r log-uniform in [m, D].
     public func batch(count: Int, crop c: Int, scaleJitter: Double = 0, downsample: Double = 1,
-                      random: inout PhiloxGenerator) -> Tensor {
+                      downsampleMinimum: Double = 1, random: inout PhiloxGenerator) -> Tensor {
         precondition(!slices.isEmpty, "ImageDomain.batch: no images")
         precondition(scaleJitter >= 0 && scaleJitter < 1, "ImageDomain.batch: scale jitter must be in [0, 1)")
         precondition(downsample >= 1 && downsample <= Self.maximumDownsample, "ImageDomain.batch: downsample must be in [1, \(Self.maximumDownsample)]")
+        precondition(downsampleMinimum >= 1 && downsampleMinimum <= downsample, "ImageDomain.batch: downsampleMinimum must be in [1, downsample]")
         var out = [Float](repeating: 0, count: count * c * c)
         for item in 0..<count {
             let s = slices[Int.random(in: 0..<slices.count, using: &random)]
@@ -128,8 +130,8 @@ public struct ImageDomain: Sendable {
             var raw = [Float](repeating: 0, count: side * side)
             for yy in 0..<side { for xx in 0..<side { raw[yy * side + xx] = s.pixels[(y0 + yy) * s.width + x0 + xx] } }
             var window = Resampling.resample(raw, width: side, height: side, toWidth: c, toHeight: c)
-            if downsample > 1 && Bool.random(using: &random) {
-                let r = exp(Double.random(in: 0...log(downsample), using: &random))
+            if downsample > 1 && (downsampleMinimum > 1 || Bool.random(using: &random)) {
+                let r = exp(Double.random(in: log(downsampleMinimum)...log(downsample), using: &random))
                 window = Self.softened(window, side: c, factor: r)
             }
             out.withUnsafeMutableBufferPointer { buffer in

@@ -53,6 +53,9 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
     /// log-uniform in [1, D] and enlarged back (``ImageDomain/batch(count:crop:scaleJitter:downsample:random:)``),
     /// as the tools enlarge planes whose nuclei are below the model's diameter. The target crops stay sharp.
     public var sourceDownsample: Double = 1
+    /// The least resolution loss m in [1, ``sourceDownsample``] (1 = as described there). With m > 1 the model is
+    /// for small nuclei only: **every** source crop is shrunk by r log-uniform in [m, D] and enlarged back.
+    public var sourceDownsampleMinimum: Double = 1
     /// A file to start the four networks from (``Adaptation/loadNetworks(from:)``: a training checkpoint or
     /// `best-networks.safetensors`); its architecture replaces ``generator`` and ``discriminatorFilters``.
     /// nil: fresh weights from ``seed``.
@@ -85,6 +88,7 @@ public struct SaliencyNetTrainingOptions: Sendable, Equatable {
             .merging(initialWeights.map { ["init": ($0 as NSString).lastPathComponent] } ?? [:]) { a, _ in a }
             .merging(scaleJitter > 0 ? ["scale_jitter": "\(scaleJitter)"] : [:]) { a, _ in a }
             .merging(sourceDownsample > 1 ? ["source_downsample": "\(sourceDownsample)"] : [:]) { a, _ in a }
+            .merging(sourceDownsampleMinimum > 1 ? ["source_downsample_min": "\(sourceDownsampleMinimum)"] : [:]) { a, _ in a }
     }
 
     /// The content-preservation settings (none for the paper's objective, so earlier runs still resume).
@@ -268,7 +272,8 @@ public struct SaliencyNetTraining {
             var yRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i + 1)
             var poolRandom = PhiloxGenerator(seed: options.seed, stream: 4 * i + 2)
             let x = source.batch(count: options.batchSize, crop: options.cropSize, scaleJitter: options.scaleJitter,
-                                 downsample: options.sourceDownsample, random: &xRandom)
+                                 downsample: options.sourceDownsample, downsampleMinimum: options.sourceDownsampleMinimum,
+                                 random: &xRandom)
             let y = target.batch(count: options.batchSize, crop: options.cropSize, scaleJitter: options.scaleJitter, random: &yRandom)
             let learningRate = trainer.generatorOptimizer.learningRate
             let losses = trainer.trainStep(realX: x, realY: y, random: &poolRandom)

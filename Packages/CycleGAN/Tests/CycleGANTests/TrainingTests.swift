@@ -205,6 +205,24 @@ struct TrainingTests {
             #expect(abs(meanPlain - meanSoft) < 0.1, "mean \(meanPlain) → \(meanSoft)")
         }
         #expect((30...70).contains(softened), "\(softened) of 100 softened")
+        // A minimum m > 1 (a model for small nuclei only) softens every crop, each at least by m: every crop's
+        // variation is below the plain crop's, and the draws stay a pure function of the stream.
+        for stream in 0..<40 as Range<UInt64> {
+            var plainRandom = PhiloxGenerator(seed: 9, stream: stream), softRandom = PhiloxGenerator(seed: 9, stream: stream)
+            let plain = domain.batch(count: 1, crop: 32, random: &plainRandom)
+            let soft = domain.batch(count: 1, crop: 32, downsample: 2.8, downsampleMinimum: 1.4, random: &softRandom)
+            #expect(variation(soft.scalars[...]) < 0.8 * variation(plain.scalars[...]), "stream \(stream) not softened")
+            var again = PhiloxGenerator(seed: 9, stream: stream)
+            #expect(domain.batch(count: 1, crop: 32, downsample: 2.8, downsampleMinimum: 1.4, random: &again) == soft)
+        }
+        // The minimum equal to D softens every crop by exactly D: the window of the plain draw, softened.
+        var fixedRandom = PhiloxGenerator(seed: 4, stream: 1)
+        let fixed = domain.batch(count: 1, crop: 32, downsample: 2, downsampleMinimum: 2, random: &fixedRandom)
+        var plainRandom = PhiloxGenerator(seed: 4, stream: 1)
+        let window = domain.batch(count: 1, crop: 32, random: &plainRandom)
+        let expected = ImageDomain.softened(window.scalars, side: 32, factor: 2)  // softening commutes with the square's symmetries
+        #expect(zip(fixed.scalars, expected).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(variation(fixed.scalars[...]) < 0.8 * variation(window.scalars[...]))
         // The softening itself: the identity at factor 1 (and below one pixel of change), a constant stays constant.
         #expect(ImageDomain.softened(pixels, side: side, factor: 1) == pixels)
         #expect(ImageDomain.softened(pixels, side: side, factor: 1.005) == pixels)
@@ -341,11 +359,13 @@ struct TrainingTests {
                                                                                           minimumContrast: 0.1), weight: 2))
         o.scaleJitter = 0.25
         o.sourceDownsample = 2.5
+        o.sourceDownsampleMinimum = 1.5
         let metadata = ModelMetadata(architecture: SaliencyNetFile.architecture, training: o.fingerprint)
         let r = try RecordedObjective(metadata: metadata, path: "run.safetensors")
         #expect(r.placement == .adversarial && r.saliencyWeights == o.step.saliencyWeights)
         #expect(r.cycleWeight == 7 && r.identityFraction == 0.25 && r.poolSize == 9 && r.scaleJitter == 0.25)
         #expect(r.sourceDownsample == 2.5 && r.summary.contains("source downsample 2.5"))
+        #expect(r.sourceDownsampleMinimum == 1.5 && r.summary.contains("source downsample minimum 1.5"))
         #expect(r.cycleNoise.map(Float.init) == 0.1 && r.cycleBlur == 1.5)
         #expect(r.contentPreservation == o.step.contentPreservation)
         var plain = SaliencyNetTrainingOptions(sourceFiles: [], targetFiles: [], outputFolder: "/tmp/x")
@@ -353,12 +373,18 @@ struct TrainingTests {
         let p = try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture, training: plain.fingerprint), path: "p")
         #expect(p.contentPreservation == ContentPreservation.none && p.scaleJitter == 0 && p.placement == .cycle)
         #expect(p.sourceDownsample == 1 && plain.fingerprint["source_downsample"] == nil)
+        #expect(p.sourceDownsampleMinimum == 1 && plain.fingerprint["source_downsample_min"] == nil)
         let foreign = try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture), path: "f")
         #expect(foreign.placement == nil && foreign.contentPreservation == nil && foreign.scaleJitter == nil && foreign.summary == "none recorded")
         var tooSoft = o.fingerprint
         tooSoft["source_downsample"] = "0.5"
         #expect(throws: TrainingError.self) {
             try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture, training: tooSoft), path: "s")
+        }
+        var tooLittle = o.fingerprint
+        tooLittle["source_downsample_min"] = "0.9"
+        #expect(throws: TrainingError.self) {
+            try RecordedObjective(metadata: ModelMetadata(architecture: SaliencyNetFile.architecture, training: tooLittle), path: "m")
         }
         var bad = o.fingerprint
         bad["cycle_noise"] = "-1"
