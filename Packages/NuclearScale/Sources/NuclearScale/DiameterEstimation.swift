@@ -45,7 +45,9 @@ public struct DiameterEstimate: Sendable, Equatable {
 ///    global threshold would cut into and small blurred ones that it would widen both measure as their
 ///    outlines. An object's diameter is its equivalent diameter 2√(A/π) (the quantity masks are measured
 ///    by) in input pixels, less the widening the level's own smoothing gives an edge at that fraction,
-///    2σ_k·(−Φ⁻¹(f)). Objects of fewer than 4 pixels of the level are specks.
+///    2σ_k·(−Φ⁻¹(f)). Objects of fewer than 4 pixels of the level are specks. With ``saddleSplit`` an
+///    object's region stops at a saddle (a rise beyond the rule's slack), so touching nuclei in one
+///    component measure as one nucleus, not as their union.
 /// 4. A level is **trusted** when its median diameter d_k is at least ``sharpness`` · σ_k (the smoothing
 ///    is small against what it measures: noise specks and texture grains, of size ≈ σ, fail this) and it
 ///    has at least ``minimumObjects`` objects. Adjacent levels **agree** when their medians differ by at
@@ -69,9 +71,12 @@ public struct DiameterEstimator: Sendable {
     public var agreement: Double = 0.15
     /// Consecutive agreeing levels that make a plateau.
     public var minimumPlateau: Int = 5
-    /// The edge level of an object, as a fraction of its peak above the background (0.3: the masks of
-    /// domed, blurred nuclei; docs/nuclear-scale.md).
-    public var edgeFraction: Float = 0.3
+    /// The edge level of an object, as a fraction of its peak above the background (0.4: between the
+    /// outline of a blurred nucleus and the half maximum of a domed one; docs/nuclear-scale.md).
+    public var edgeFraction: Float = 0.4
+    /// Where an object's region stops between touching nuclei (nil: it takes every connected pixel above
+    /// its edge level); docs/nuclear-scale.md.
+    public var saddleSplit: ForegroundObjects.SaddleSplit? = ForegroundObjects.SaddleSplit(heightFraction: 0.03, noiseFactor: 4)
     /// A level needs at least this many objects to be trusted.
     public var minimumObjects: Int = 3
     /// Without a plateau, in a plane where some level has at least this many objects, only such levels
@@ -245,7 +250,8 @@ public struct DiameterEstimator: Sendable {
         while w >= 16 && h >= 16 && local * step <= maximumDiameter / sharpness {
             var diameters: [Double] = []
             if let t = ForegroundObjects.otsuThreshold(image) {
-                let areas = ForegroundObjects.halfMaximumAreas(image, width: w, height: h, threshold: t, fraction: edgeFraction)
+                let areas = ForegroundObjects.halfMaximumAreas(image, width: w, height: h, threshold: t, fraction: edgeFraction,
+                                                                saddle: saddleSplit)
                 // The level's own smoothing widens an edge taken at fraction f of the peak by σ·z, z = −Φ⁻¹(f)
                 // per side (a straight edge's profile is Φ); remove it, in input px.
                 let widening = 2 * Self.edgeOffset(edgeFraction) * local * step

@@ -142,4 +142,59 @@ final class EstimationTests: XCTestCase {
         XCTAssertEqual(d[1], 2 * (1 / Double.pi).squareRoot(), accuracy: 1e-12)
         XCTAssertNil(MaskDiameter.median([[0, 0, 0]]))
     }
+
+    /// The noise σ of a plane: the quickselect median agrees with a sorted median (its twin), and white
+    /// Gaussian noise of σ 0.1 on a flat plane and on a plane with a few sharp disks reads as 0.1.
+    func testNoiseSigmaMatchesItsSortedTwinAndWhiteNoise() {
+        var field = DiskField(seed: 5)
+        for (w, h) in [(2, 1), (3, 3), (64, 48), (129, 7)] {
+            let plane = (0..<(w * h)).map { _ in Float(field.uniform()) }
+            var differences: [Float] = []
+            for y in stride(from: 0, to: h, by: 2) { for x in 1..<w { differences.append(abs(plane[y * w + x] - plane[y * w + x - 1])) } }
+            differences.sort()
+            let twin = differences[differences.count / 2] / (0.6745 * Float(2).squareRoot())
+            XCTAssertEqual(ForegroundObjects.noiseSigma(plane, width: w, height: h), twin, "\(w)×\(h)")
+        }
+        let side = 200
+        let flat = (0..<(side * side)).map { _ in Float(0.5 + 0.1 * field.normal()) }
+        XCTAssertEqual(ForegroundObjects.noiseSigma(flat, width: side, height: side), 0.1, accuracy: 0.005)
+        var disks = flat
+        for i in disks.indices where ((i % side) / 40 + (i / side) / 40) % 3 == 0 { disks[i] += 2 }
+        XCTAssertEqual(ForegroundObjects.noiseSigma(disks, width: side, height: side), 0.1, accuracy: 0.01)
+        XCTAssertEqual(ForegroundObjects.noiseSigma([1], width: 1, height: 1), 0)
+        XCTAssertEqual(ForegroundObjects.noiseSigma([Float.nan, 1, 1, Float.infinity], width: 4, height: 1), 0)
+    }
+
+    /// Two touching blurred disks in one component: the plain region takes both, the saddle split the
+    /// brighter one alone (its own area); noise on a single disk does not cut it down.
+    func testSaddleSplitSeparatesTouchingNuclei() {
+        let (w, h) = (64, 40)
+        func disks(_ centres: [(Double, Double, Float)]) -> [Float] {
+            var signal = [Float](repeating: 0, count: w * h)
+            for (cx, cy, b) in centres {
+                for y in 0..<h { for x in 0..<w where pow(Double(x) + 0.5 - cx, 2) + pow(Double(y) + 0.5 - cy, 2) <= 36 { signal[y * w + x] = b } }
+            }
+            return GaussianBlur.blur(signal, width: w, height: h, sigma: 1.5)
+        }
+        let rule = ForegroundObjects.SaddleSplit(heightFraction: 0.03, noiseFactor: 4)
+        let single = disks([(32, 20, 1)])
+        let alone = ForegroundObjects.halfMaximumAreas(single, width: w, height: h, threshold: 0.2, fraction: 0.4)
+        XCTAssertEqual(alone.count, 1)
+        XCTAssertEqual(ForegroundObjects.halfMaximumAreas(single, width: w, height: h, threshold: 0.2, fraction: 0.4, saddle: rule), alone)
+        let pair = disks([(25, 20, 1), (39, 20, 0.9)])  // 14 px apart, 2 px between their edges: one component above the threshold
+        let plain = ForegroundObjects.halfMaximumAreas(pair, width: w, height: h, threshold: 0.2, fraction: 0.4)
+        let split = ForegroundObjects.halfMaximumAreas(pair, width: w, height: h, threshold: 0.2, fraction: 0.4, saddle: rule)
+        XCTAssertEqual(plain.count, 1)
+        XCTAssertEqual(split.count, 1)
+        XCTAssertGreaterThan(Double(plain[0]), 1.6 * Double(alone[0]), "the plain region takes both disks")
+        XCTAssertEqual(Double(split[0]), Double(alone[0]), accuracy: 0.2 * Double(alone[0]), "the split region is one disk")
+        // Noise of σ 0.05 (5 % of the disk's height, above the 3 % rise) on the single disk: the noise term holds it whole.
+        var field = DiskField(seed: 8)
+        let noisy = single.map { $0 + Float(0.05 * field.normal()) }
+        let smooth = GaussianBlur.blur(noisy, width: w, height: h, sigma: 1)
+        let whole = ForegroundObjects.halfMaximumAreas(smooth, width: w, height: h, threshold: 0.3, fraction: 0.4)
+        let kept = ForegroundObjects.halfMaximumAreas(smooth, width: w, height: h, threshold: 0.3, fraction: 0.4, saddle: rule)
+        XCTAssertEqual(whole.count, kept.count)
+        XCTAssertEqual(Double(kept.max() ?? 0), Double(whole.max() ?? 0), accuracy: 0.15 * Double(whole.max() ?? 1))
+    }
 }
