@@ -24,7 +24,7 @@ var spec = CommandSpec(
     the median over all objects of all inputs (what sn-train and sn-train-star record for their data).
 
     The estimator (docs/nuclear-scale.md): at Gaussian smoothing levels sigma = 1, 1.4, 2, 2.8, ... px,
-    objects above a global Otsu threshold, each measured at 40 % of its own peak above the background
+    objects above a global Otsu threshold, each measured at 30 % of its own peak above the background
     (stopping at saddles between touching nuclei);
     the median equivalent diameter at the level(s) where it holds across smoothing and is large against
     sigma. --levels shows each level's figures. It is what --diameter auto does in sn-enhance,

@@ -71,9 +71,9 @@ public struct DiameterEstimator: Sendable {
     public var agreement: Double = 0.15
     /// Consecutive agreeing levels that make a plateau.
     public var minimumPlateau: Int = 5
-    /// The edge level of an object, as a fraction of its peak above the background (0.4: between the
-    /// outline of a blurred nucleus and the half maximum of a domed one; docs/nuclear-scale.md).
-    public var edgeFraction: Float = 0.4
+    /// The edge level of an object, as a fraction of its peak above the background (0.3: the masks of
+    /// domed, blurred nuclei; docs/nuclear-scale.md).
+    public var edgeFraction: Float = 0.3
     /// Where an object's region stops between touching nuclei (nil: it takes every connected pixel above
     /// its edge level); docs/nuclear-scale.md.
     public var saddleSplit: ForegroundObjects.SaddleSplit? = ForegroundObjects.SaddleSplit(heightFraction: 0.03, noiseFactor: 4)
