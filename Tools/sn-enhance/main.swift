@@ -21,7 +21,8 @@ extension TIFFCompression: @retroactive ArgumentChoice {}
 
 /// The generator shipped in the repository's Models/ folder.
 let defaultModel = "saliencynet.safetensors"
-/// The shipped generator for small nuclei (`sn-train --source-downsample 2.5`, docs/training.md), used
+/// The shipped generator for small nuclei (`scripts/train_small_nuclei_model.sh`: every source crop softened
+/// by 1.41–2.83×, `sn-train --source-downsample 2.83 --source-downsample-min 1.41`; docs/training.md), used
 /// without --model for inputs that must be enlarged by more than ``smallNucleusEnlargement``.
 let smallNucleusModel = "saliencynet-small-nuclei.safetensors"
 /// √2: nuclei under 0.71 × the model's diameter (8.3 px for 11.7 px). The default model leads at the
