@@ -10,7 +10,7 @@ classical baseline's outlines (Gaussian sigma 2 + Otsu, red); then, per model, i
 SN + Otsu outlines (red) and the reference outlines (green). EVALDIR is an OUT folder of
 evaluate_saliencynet.sh (SET/images, SET/masks, SET/enhanced, SET/gauss2+otsu, SET/sn+otsu). Each panel has its
 own 1st-99.8th percentile stretch; a crop of CROP px (default 256) is shown, from the top-left corner or from
-ORIGIN=ROW,COLUMN.
+ORIGIN=ROW,COLUMN, enlarged ZOOM times (default 1; nearest neighbour, so pixels stay visible).
 """
 import os
 import sys
@@ -55,6 +55,7 @@ def main():
     models = [arg.split("=", 1) for arg in sys.argv[4:]]
     crop = int(os.environ.get("CROP", "256"))
     y0, x0 = (int(v) for v in os.environ.get("ORIGIN", "0,0").split(","))
+    zoom = max(1, int(os.environ.get("ZOOM", "1")))
     green, red = (60, 220, 60), (235, 50, 50)
     rows = []
     for s in sets:
@@ -66,7 +67,7 @@ def main():
         for _, folder in models:
             cells.append(panel(plane(os.path.join(folder, s, "enhanced", name)),
                                [(plane(os.path.join(folder, s, "sn+otsu", name)), red), (truth, green)]))
-        cells = [c[y0:y0 + crop, x0:x0 + crop] for c in cells]
+        cells = [c[y0:y0 + crop, x0:x0 + crop].repeat(zoom, axis=0).repeat(zoom, axis=1) for c in cells]
         rows.append(np.concatenate([np.pad(c, ((0, 4), (0, 4), (0, 0)), constant_values=255) for c in cells], axis=1))
     grid = np.concatenate(rows, axis=0)
     header = 18
@@ -75,7 +76,7 @@ def main():
     draw = ImageDraw.Draw(canvas)
     titles = ["input, baseline (red)"] + [f"{label}: enhanced, SN+Otsu (red)" for label, _ in models]
     for i, t in enumerate(titles):
-        draw.text((i * (crop + 4) + 3, 3), t, fill=(0, 0, 0))
+        draw.text((i * (crop * zoom + 4) + 3, 3), t, fill=(0, 0, 0))
     canvas.save(out)
 
 
