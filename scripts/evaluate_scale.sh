@@ -9,7 +9,7 @@
 # and, with CHAINS naming them, the behaviour before --diameter (every image taken as the models' 11.73 px):
 #   star@native, sn@native+otsu
 # and scored against the masks (sn-score: geometric-mean foreground IoU and mean F1 at IoU 0.5).
-# Sets: synthetic low-saliency and high-saliency test images (sn-synth --seed 3, COUNT each, default 40)
+# Sets: synthetic low-saliency and high-saliency test images (sn-synth --seed SEED, default 3; COUNT each, default 40)
 # and the 10 real Hoechst frames of ../shared/data/real/ (reference labels from a pipeline: agreement).
 #   scripts/evaluate_scale.sh            (SCALES="0.5 1 2 3", OUT=out/scale; STAR_MODEL=FILE: the star chains'
 #                                         model instead of the shipped one; SN_MODEL=FILE|RUN: the sn chains'
@@ -30,7 +30,7 @@ sn_model=()
 
 # Base sets at 1x.
 for style in source target; do
-    [ -d "$out/base/$style/images" ] || "$bin/sn-synth" --style "$style" --count "$count" --seed 3 --out "$out/base/$style" > /dev/null 2>&1
+    [ -d "$out/base/$style/images" ] || "$bin/sn-synth" --style "$style" --count "$count" --seed "${SEED:-3}" --out "$out/base/$style" > /dev/null 2>&1
 done
 sets="source target"
 if BIN=$bin scripts/real_frames.sh "$out/base/real"; then
