@@ -162,28 +162,28 @@ if modelDiameter == nil {
 }
 /// Without --model: the shipped small-nucleus generator's path when it is there (loaded on first use).
 let smallModelPath: String? = args[modelKey] == nil ? ShippedModels.locate(smallNucleusModel) : nil
-/// The small-nucleus enhancer, once an input needed it; nil before, or when it cannot be used.
-nonisolated(unsafe) var smallEnhancer: (enhancer: Enhancer, diameter: Double)? = nil
-nonisolated(unsafe) var smallModelFailed = false
+/// The small-nucleus enhancer: loaded when an input first needs it, or unusable (warned once).
+enum SmallNucleusEnhancer { case notLoaded, loaded(Enhancer, diameter: Double), unusable }
+nonisolated(unsafe) var smallEnhancer = SmallNucleusEnhancer.notLoaded
 
 /// The enhancer for an input whose nuclei are `diameter` px: the small-nucleus one when the input must be
 /// enlarged by more than √2 and no --model was given, else the model's; with its nucleus diameter.
 func enhancerFor(diameter: Double) -> (enhancer: Enhancer, diameter: Double?, small: Bool) {
-    guard let path = smallModelPath, !smallModelFailed, let md = modelDiameter, md / diameter > smallNucleusEnlargement else {
+    guard let path = smallModelPath, let md = modelDiameter, md / diameter > smallNucleusEnlargement else {
         return (enhancer, modelDiameter, false)
     }
-    if smallEnhancer == nil {
+    if case .notLoaded = smallEnhancer {
         do {
             let small = try loadEnhancer(path)
             guard let d = small.diameter else { throw ToolError("\(path): the model records no training.nucleus_diameter") }
-            smallEnhancer = (small.enhancer, d)
+            smallEnhancer = .loaded(small.enhancer, diameter: d)
         } catch {
             Diagnostics(tool: spec.name).warning("\(error); enhancing small nuclei with \(defaultModel)")
-            smallModelFailed = true
-            return (enhancer, modelDiameter, false)
+            smallEnhancer = .unusable
         }
     }
-    return (smallEnhancer!.enhancer, smallEnhancer!.diameter, true)
+    guard case let .loaded(small, d) = smallEnhancer else { return (enhancer, modelDiameter, false) }
+    return (small, d, true)
 }
 let compression = args[compressionKey]
 let inputs = spec.inputsOrExit(args)
@@ -284,7 +284,7 @@ func enhanceFile(_ input: String) throws -> [String] {
         let r = ResolvedDiameter.resolve(args[diameterKey], planes: inputs.map(\.pixels), width: inputs[0].width,
                                          height: inputs[0].height, fallback: modelDiameter)
         chosen = enhancerFor(diameter: r.diameter)
-        let used = chosen.diameter ?? modelDiameter   // the chosen generator's own diameter
+        let used = chosen.diameter ?? modelDiameter   // the chosen generator's own diameter (set whenever the model's is)
         Diagnostics(tool: spec.name).note("\(input): " + r.summary(modelDiameter: used)
                                           + (chosen.small ? "; small nuclei: \(smallNucleusModel)" : ""))
         mapping = ScaleMapping(imageDiameter: r.diameter, modelDiameter: used)
@@ -308,7 +308,7 @@ func enhanceFile(_ input: String) throws -> [String] {
         let layout: HyperstackLayout? = planes.count > 1 ? HyperstackLayout(channels: 1, slices: dims.sizeZ, frames: dims.sizeT) : nil
         try writeTIFF(planes, to: destination, sampleType: type, compression: compression, layout: layout,
                       metadata: file.metadata(channel: channel).withoutDisplayRange,   // pixel size, unit, channel name
-                      annotations: (resolved?.annotations(modelDiameter: chosen.diameter ?? modelDiameter) ?? [])
+                      annotations: (resolved?.annotations(modelDiameter: chosen.diameter) ?? [])
                         + (chosen.small ? [(key: "generator", value: smallNucleusModel)] : []))
     case .png:
         guard type != .float32 else {

@@ -142,7 +142,6 @@ public enum ForegroundObjects {
             let level = background + fraction * (image[p] - background)
             let cap = 4 * area[c] + 64
             queue.removeAll(keepingCapacity: true)
-            queue.append(p)
             visited[p] = Int32(c)
             var (minX, maxX, minY, maxY) = (p % width, p % width, p / width, p / width)
             var overflow = false
@@ -170,7 +169,6 @@ public enum ForegroundObjects {
                 // joined so far) lies beyond a saddle and stays out.
                 let slack = max(saddle.heightFraction * (image[p] - background), noiseSlack)
                 var water = image[p]
-                queue.removeAll(keepingCapacity: true)
                 heap.removeAll()
                 heap.push(image[p], p)
                 while let (v, i) = heap.pop() {
@@ -181,6 +179,7 @@ public enum ForegroundObjects {
                     if queue.count > cap { overflow = true; break }
                 }
             } else {
+                queue.append(p)
                 var head = 0
                 while head < queue.count {
                     let i = queue[head]; head += 1
